@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Invariscope.Runtime;
+
+namespace Invariscope.Cli;
+
+/// <summary>The <c>invariscope</c> command line: a root command with one thin sub-command per file in Commands/.</summary>
+public static class CliApp
+{
+    /// <summary>Builds the command tree.</summary>
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
+        // sub-commands are registered here, one line each
+        return root;
+    }
+
+    /// <summary>Parses and runs; returns the process exit code. Input errors print one line and return 1.</summary>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        try
+        {
+            return Build().Parse(args).Invoke(config);
+        }
+        catch (InvariscopeException e)
+        {
+            stderr.WriteLine($"invariscope: error: {e.Message}");
+            return 1;
+        }
+    }
+}

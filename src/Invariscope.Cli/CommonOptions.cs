@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Invariscope.Runtime;
+
+namespace Invariscope.Cli;
+
+/// <summary>Options shared by every command that runs a model.</summary>
+public static class CommonOptions
+{
+    /// <summary><c>--device auto|cpu|cuda[:N]</c>.</summary>
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "auto (CUDA when available), cpu, cuda or cuda:N",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary><c>--torch-lib DIR</c>: run on an existing PyTorch install's libtorch (for CUDA).</summary>
+    public static Option<string?> TorchLib() => new("--torch-lib")
+    {
+        Description = $"a PyTorch install's torch/lib folder to run on (e.g. for CUDA); default: ${TorchRuntime.TorchLibEnv}, else the bundled CPU libtorch",
+    };
+
+    /// <summary>Adds both options to <paramref name="command"/>.</summary>
+    public static (Option<string> device, Option<string?> torchLib) AddTo(Command command)
+    {
+        var device = Device();
+        var torchLib = TorchLib();
+        command.Options.Add(device);
+        command.Options.Add(torchLib);
+        return (device, torchLib);
+    }
+
+    /// <summary>Initialises libtorch from the parsed options and resolves the device.</summary>
+    public static TorchSharp.torch.Device Resolve(ParseResult parse, Option<string> device, Option<string?> torchLib)
+    {
+        TorchRuntime.Initialize(parse.GetValue(torchLib));
+        return TorchRuntime.ResolveDevice(parse.GetValue(device));
+    }
+}

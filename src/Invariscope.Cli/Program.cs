@@ -1,0 +1,3 @@
+using Invariscope.Cli;
+
+return CliApp.Run(args);
