@@ -10,7 +10,8 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
-        // sub-commands are registered here, one line each
+        root.Subcommands.Add(Commands.ExtractCommand.Create());
+        root.Subcommands.Add(Commands.BenchCommand.Create());
         return root;
     }
 
@@ -19,7 +20,7 @@ public static class CliApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {
             return Build().Parse(args).Invoke(config);
@@ -28,6 +29,11 @@ public static class CliApp
         {
             stderr.WriteLine($"invariscope: error: {e.Message}");
             return 1;
+        }
+        catch (Exception e) when (e is OperationCanceledException)
+        {
+            stderr.WriteLine("invariscope: cancelled");
+            return 130;
         }
     }
 }

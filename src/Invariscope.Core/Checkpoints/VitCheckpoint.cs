@@ -1,0 +1,77 @@
+using Invariscope.Formats;
+using Invariscope.Models;
+using Invariscope.Runtime;
+using static TorchSharp.torch;
+
+namespace Invariscope.Checkpoints;
+
+/// <summary>
+/// Loads and saves ViT checkpoints as safetensors. Reads timm and Hugging Face key names; the architecture
+/// comes from a config file (timm constructor-argument JSON or HF config.json), a preset, or the config that
+/// our own checkpoints (and timm-exported files with a <c>ctor</c> entry) carry in their metadata.
+/// </summary>
+public static class VitCheckpoint
+{
+    /// <summary>Metadata key under which our checkpoints store their <see cref="VitConfig"/> JSON.</summary>
+    public const string ConfigKey = "vit_config";
+
+    /// <summary>
+    /// Builds the model and loads <paramref name="weightsPath"/> strictly. Architecture: <paramref name="configPath"/>
+    /// if given, else <paramref name="preset"/> (its class count taken from the checkpoint's head), else the
+    /// checkpoint's own metadata.
+    /// </summary>
+    public static VisionTransformer Load(string weightsPath, string? configPath = null, string? preset = null)
+    {
+        using var file = Safetensors.Open(weightsPath);
+        var raw = file.LoadAll();
+        try
+        {
+            bool hf = HfVitKeys.Looks(raw.Keys);
+            var weights = hf ? HfVitKeys.ToTimm(raw) : raw;
+            try
+            {
+                var config = ResolveConfig(file, weights, configPath, preset);
+                var model = new VisionTransformer(config);
+                StrictLoad.Into(model, weights, weightsPath);
+                model.eval();
+                return model;
+            }
+            finally
+            {
+                if (hf) foreach (var (k, t) in weights) if (!raw.ContainsKey(k)) t.Dispose(); // the fused qkv copies
+            }
+        }
+        finally
+        {
+            foreach (var t in raw.Values) t.Dispose();
+        }
+    }
+
+    static VitConfig ResolveConfig(SafetensorsFile file, IReadOnlyDictionary<string, Tensor> weights, string? configPath, string? preset)
+    {
+        if (configPath is not null && preset is not null)
+            throw new InvariscopeException("give either --config or --preset, not both");
+        if (configPath is not null) return VitConfig.Load(configPath);
+        if (preset is not null)
+        {
+            int classes = weights.TryGetValue("head.weight", out var head) ? (int)head.shape[0] : 0;
+            return VitPresets.Get(preset) with { NumClasses = classes };
+        }
+        if (file.Metadata.TryGetValue(ConfigKey, out var ours)) return VitConfig.FromJson(ours, $"{file.Path} metadata '{ConfigKey}'");
+        if (file.Metadata.TryGetValue("ctor", out var ctor)) return VitConfig.FromJson(ctor, $"{file.Path} metadata 'ctor'");
+        throw new InvariscopeException($"{file.Path}: the checkpoint does not say its architecture; pass --config FILE.json or --preset NAME");
+    }
+
+    /// <summary>
+    /// Writes the model's weights (timm names) with its config in the metadata, atomically.
+    /// <paramref name="metadata"/> adds further string entries.
+    /// </summary>
+    public static void Save(VisionTransformer model, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [ConfigKey] = model.Config.ToJson() };
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var cpu = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu());
+        Safetensors.Save(path, cpu, meta);
+    }
+}

@@ -1,0 +1,145 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Invariscope.Models;
+
+#pragma warning disable IDE1006 // fields are named like timm's state_dict keys
+
+/// <summary>
+/// A Vision Transformer with timm's module names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
+/// <c>blocks.N.{norm1,attn.qkv,attn.proj,norm2,mlp.fc1,mlp.fc2}</c>, <c>norm</c>, <c>fc_norm</c>, <c>head</c>),
+/// so timm checkpoints load strictly and Hugging Face ones after a key rename. Forward runs in timm's
+/// stages: <see cref="ForwardFeatures"/> → <see cref="ForwardHead"/>; <see cref="ForwardIntermediates"/>
+/// gives per-block outputs.
+/// </summary>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter? cls_token;
+    private readonly Parameter pos_embed;
+    private readonly PatchEmbed patch_embed;
+    private readonly ModuleList<Block> blocks;
+    private readonly LayerNorm? norm;     // absent when fc_norm is used (timm's nn.Identity)
+    private readonly LayerNorm? fc_norm;
+    private readonly Linear? head;
+
+    /// <summary>The architecture.</summary>
+    public VitConfig Config { get; }
+
+    /// <summary>Tokens before the patch tokens (the class token, if any).</summary>
+    public int PrefixTokens => Config.ClassToken ? 1 : 0;
+
+    /// <summary>Builds the model with timm's initialisation (trunc-normal 0.02 weights, zero biases).</summary>
+    public VisionTransformer(VitConfig config) : base(nameof(VisionTransformer))
+    {
+        Config = config.Validate();
+        int d = config.EmbedDim;
+        if (config.ClassToken) cls_token = new Parameter(zeros(1, 1, d));
+        pos_embed = new Parameter(zeros(1, config.NumTokens, d));
+        patch_embed = new PatchEmbed(config);
+        blocks = nn.ModuleList(Enumerable.Range(0, config.Depth).Select(_ => new Block(config)).ToArray());
+        if (config.UseFcNorm) fc_norm = nn.LayerNorm(d, eps: config.LayerNormEps);
+        else norm = nn.LayerNorm(d, eps: config.LayerNormEps);
+        if (config.NumClasses > 0) head = nn.Linear(d, config.NumClasses);
+        RegisterComponents();
+        InitWeights();
+    }
+
+    void InitWeights()
+    {
+        using var _ = no_grad();
+        nn.init.trunc_normal_(pos_embed, std: 0.02);
+        if (cls_token is not null) nn.init.normal_(cls_token, std: 1e-6);
+        foreach (var (name, module) in named_modules())
+            if (module is Linear linear)
+            {
+                nn.init.trunc_normal_(linear.weight!, std: 0.02);
+                if (linear.bias is { } bias) nn.init.zeros_(bias);
+            }
+    }
+
+    /// <summary>Patch tokens plus class token plus position embedding: (B,C,H,W) → (B,T,D).</summary>
+    public Tensor Embed(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var x = patch_embed.call(images); // (B,N,D)
+        if (cls_token is not null) x = cat([cls_token.expand(x.shape[0], -1, -1), x], dim: 1);
+        return (x + pos_embed).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>All blocks then the final norm: (B,C,H,W) → (B,T,D).</summary>
+    public Tensor ForwardFeatures(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var x = Embed(images);
+        foreach (var block in blocks) x = block.call(x);
+        return FinalNorm(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The final token norm (identity when fc_norm is used instead), (B,T,D) → (B,T,D).</summary>
+    public Tensor FinalNorm(Tensor tokens) => norm is null ? tokens.alias() : norm.call(tokens);
+
+    /// <summary>
+    /// Pools normed tokens (class token or mean of patch tokens), applies fc_norm, then the head:
+    /// (B,T,D) → (B,K), or the pooled (B,D) when <paramref name="preLogits"/> or when there is no head.
+    /// </summary>
+    public Tensor ForwardHead(Tensor features, bool preLogits = false)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = Config.GlobalPool == "avg"
+            ? features[.., PrefixTokens..].mean([1])
+            : features[.., 0];
+        if (fc_norm is not null) pooled = fc_norm.call(pooled);
+        var result = preLogits || head is null ? pooled : head.call(pooled);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return ForwardHead(ForwardFeatures(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Per-block outputs (B,T,D) for the selected blocks. With <paramref name="stopEarly"/>, blocks after
+    /// the deepest selected one are not run and the final outputs are null; otherwise the final norm
+    /// (B,T,D), the pooled features (B,D) and, when there is a head, the logits (B,K) are returned too.
+    /// </summary>
+    public VitIntermediates ForwardIntermediates(Tensor images, LayerSelection? layers = null, bool stopEarly = false)
+    {
+        var take = (layers ?? LayerSelection.All).Resolve(Config.Depth);
+        int last = stopEarly ? take[^1] : Config.Depth - 1;
+        using var scope = NewDisposeScope();
+        var outputs = new SortedDictionary<int, Tensor>();
+        var x = Embed(images);
+        for (int i = 0; i <= last; i++)
+        {
+            x = blocks[i].call(x);
+            if (Array.BinarySearch(take, i) >= 0) outputs[i] = x.MoveToOuterDisposeScope();
+        }
+        if (last < Config.Depth - 1) return new VitIntermediates(outputs, null, null, null);
+        var final = FinalNorm(x);
+        var pooled = ForwardHead(final, preLogits: true);
+        var logits = head?.call(pooled).MoveToOuterDisposeScope();
+        return new VitIntermediates(outputs, final.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope(), logits);
+    }
+}
+
+/// <summary>Outputs of <see cref="VisionTransformer.ForwardIntermediates"/>. Disposing frees them all.</summary>
+/// <param name="Blocks">Block index → that block's output (B,T,D).</param>
+/// <param name="FinalNorm">Tokens after the final norm (B,T,D), or null if stopped early.</param>
+/// <param name="PreLogits">Pooled features after fc_norm (B,D), or null if stopped early.</param>
+/// <param name="Logits">Head output (B,K), or null without a head or if stopped early.</param>
+public sealed record VitIntermediates(
+    IReadOnlyDictionary<int, Tensor> Blocks, Tensor? FinalNorm, Tensor? PreLogits, Tensor? Logits) : IDisposable
+{
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var t in Blocks.Values) t.Dispose();
+        FinalNorm?.Dispose();
+        PreLogits?.Dispose();
+        Logits?.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using Invariscope.Models;
+using static TorchSharp.torch;
+
+namespace Invariscope.Runtime;
+
+/// <summary>
+/// Speed measurements that come with a same-run reference: a bare time means little on a noisy machine,
+/// so every model figure is reported next to the fp32 matmul rate measured just before it.
+/// </summary>
+public static class Throughput
+{
+    /// <summary>fp32 n×n matmul rate in GFLOP/s on <paramref name="device"/> (best of <paramref name="iters"/>).</summary>
+    public static double MatmulGflops(Device device, int n = 1024, int iters = 10)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(n, n, device: device);
+        var b = randn(n, n, device: device);
+        matmul(a, b).Dispose(); // warm-up
+        Sync(device);
+        double best = double.MaxValue;
+        for (int i = 0; i < iters; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var c = matmul(a, b);
+            Sync(device);
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    /// <summary>Forward FLOPs per image of a ViT (matmuls only; norms and softmax are negligible).</summary>
+    public static double ForwardFlopsPerImage(VitConfig c)
+    {
+        double t = c.NumTokens, d = c.EmbedDim, patches = c.GridSize * c.GridSize;
+        double embed = 2 * patches * d * c.InChans * c.PatchSize * c.PatchSize;
+        double block = 2 * t * d * (3 * d + d + 2 * c.MlpHidden) + 4 * t * t * d;
+        return embed + c.Depth * block + 2 * d * c.NumClasses;
+    }
+
+    /// <summary>
+    /// Inference throughput in images/s of <paramref name="model"/> at batch <paramref name="batch"/>
+    /// (eval mode, no grad; median of <paramref name="iters"/> timed passes after one warm-up).
+    /// </summary>
+    public static double ForwardImagesPerSecond(VisionTransformer model, Device device, int batch, int iters)
+    {
+        model.eval();
+        model.to(device);
+        using var _ = no_grad();
+        using var x = randn(batch, model.Config.InChans, model.Config.ImgSize, model.Config.ImgSize, device: device);
+        var times = new List<double>();
+        for (int i = 0; i <= iters; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using (var scope = NewDisposeScope()) model.call(x);
+            Sync(device);
+            if (i > 0) times.Add(clock.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return batch / times[times.Count / 2];
+    }
+
+    static void Sync(Device device)
+    {
+        if (device.type == TorchSharp.DeviceType.CUDA) cuda.synchronize();
+    }
+}

@@ -1,0 +1,90 @@
+using Invariscope.Formats;
+using static TorchSharp.torch;
+
+namespace Invariscope.Tests.Cli;
+
+public class ExtractCommandTests
+{
+    [Fact]
+    public void ReproducesTheTimmFixture()
+    {
+        using var dir = new TestData.TempDir();
+        var output = dir.File("reps.safetensors");
+        var (code, stdout, stderr) = TestData.Cli("extract",
+            "--weights", TestData.Fixture("timm_vit_tiny32.safetensors"),
+            "--config", TestData.Fixture("timm_vit_tiny32_config.json"),
+            "--input", TestData.Fixture("timm_vit_tiny32_expected.safetensors") + ":input",
+            "--batch-size", "4", "--device", "cpu", "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("wrote", stdout);
+        var expected = TestData.Load("timm_vit_tiny32_expected.safetensors");
+        var actual = LoadAll(output);
+        Assert.Equal(["block0", "block1", "block2", "block3", "final_norm", "logits", "pre_logits"], actual.Keys.Order());
+        foreach (var (name, t) in actual)
+            Assert.True(TestData.MaxAbsDiff(t, expected[name]) <= 1e-4, name);
+    }
+
+    [Fact]
+    public void ReproducesTheHuggingFaceFixture()
+    {
+        using var dir = new TestData.TempDir();
+        var output = dir.File("reps.safetensors");
+        var (code, _, stderr) = TestData.Cli("extract",
+            "--weights", TestData.Fixture("hf_vit_tiny32.safetensors"),
+            "--config", TestData.Fixture("hf_vit_tiny32_config.json"),
+            "--input", TestData.Fixture("hf_vit_tiny32_expected.safetensors") + ":input",
+            "--out", output);
+        Assert.True(code == 0, stderr);
+        var expected = TestData.Load("hf_vit_tiny32_expected.safetensors");
+        var actual = LoadAll(output);
+        for (int i = 0; i < 4; i++)
+            Assert.True(TestData.MaxAbsDiff(actual[$"block{i}"], expected[$"hidden{i + 1}"]) <= 1e-4, $"block{i}");
+        Assert.True(TestData.MaxAbsDiff(actual["logits"], expected["logits"]) <= 1e-4);
+    }
+
+    [Fact]
+    public void LayerSelectionWithPresetWritesOnlyThoseBlocks()
+    {
+        using var dir = new TestData.TempDir();
+        var output = dir.File("reps.safetensors");
+        var (code, _, stderr) = TestData.Cli("extract",
+            "--weights", TestData.Fixture("timm_vit_tiny32.safetensors"), "--preset", "vit_test_patch4_32",
+            "--input", TestData.Fixture("timm_vit_tiny32_expected.safetensors") + ":input",
+            "--layers", "0,-1", "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("block0", LoadAll(output).Keys);
+        Assert.Contains("block3", LoadAll(output).Keys);
+        Assert.DoesNotContain("block1", LoadAll(output).Keys);
+    }
+
+    public static TheoryData<string[], string> BadInputs() => new()
+    {
+        { ["--weights", "/nope/w.safetensors", "--input", "IN:input"], "/nope/w.safetensors" },
+        { ["--weights", "W", "--input", "IN:no_such_tensor"], "no_such_tensor" },
+        { ["--weights", "W", "--input", "IN:logits"], "expected shape (N, 3, 32, 32)" },
+        { ["--weights", "W", "--input", "IN:input", "--layers", "7"], "--layers" },
+        { ["--weights", "W", "--input", "IN:input", "--device", "cuda"], "--device cuda" },
+        { ["--weights", "W", "--input", "IN:input", "--preset", "vit_nope"], "vit_nope" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void BadInputExitsNonZeroWithOneLine(string[] args, string mentioned)
+    {
+        if (mentioned == "--device cuda" && cuda.is_available()) return; // meaningful only without a GPU
+        using var dir = new TestData.TempDir();
+        var resolved = args.Select(a => a == "W" ? TestData.Fixture("timm_vit_tiny32.safetensors")
+            : a.StartsWith("IN:") ? TestData.Fixture("timm_vit_tiny32_expected.safetensors") + a[2..] : a);
+        var (code, _, stderr) = TestData.Cli(["extract", .. resolved, "--out", dir.File("o.safetensors")]);
+        Assert.Equal(1, code);
+        Assert.Contains(mentioned, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(dir.File("o.safetensors")));
+    }
+
+    static Dictionary<string, Tensor> LoadAll(string path)
+    {
+        using var f = Safetensors.Open(path);
+        return f.LoadAll();
+    }
+}

@@ -1,0 +1,44 @@
+using Invariscope.Formats;
+using Invariscope.Runtime;
+using static TorchSharp.torch;
+
+namespace Invariscope.Tests;
+
+/// <summary>Paths to the copied Python fixtures and small helpers shared by tests.</summary>
+public static class TestData
+{
+    static TestData() => TorchRuntime.Initialize();
+
+    public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
+
+    /// <summary>All tensors of a fixture file (caller disposes).</summary>
+    public static Dictionary<string, Tensor> Load(string fixture)
+    {
+        using var file = Safetensors.Open(Fixture(fixture));
+        return file.LoadAll();
+    }
+
+    /// <summary>A fresh temporary folder, deleted when disposed.</summary>
+    public sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("invariscope-test-").FullName;
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+        public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+    }
+
+    public static double MaxAbsDiff(Tensor a, Tensor b)
+    {
+        Assert.Equal(a.shape, b.shape);
+        using var d = (a.to(float64) - b.to(float64)).abs().max();
+        return d.item<double>();
+    }
+
+    /// <summary>Runs the CLI in-process; returns (exit code, stdout, stderr).</summary>
+    public static (int code, string stdout, string stderr) Cli(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Invariscope.Cli.CliApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+}
