@@ -49,7 +49,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         nn.init.trunc_normal_(pos_embed, std: 0.02);
-        if (cls_token is not null) nn.init.normal_(cls_token, std: 1e-6);
+        if (cls_token is not null) cls_token.normal_(0, 1e-6);
         foreach (var (name, module) in named_modules())
             if (module is Linear linear)
             {

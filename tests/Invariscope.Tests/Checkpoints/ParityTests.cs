@@ -56,7 +56,7 @@ public class ParityTests
         var timm = HfVitKeys.ToTimm(tensors);
         using var model = new VisionTransformer(VitPresets.Get("vit_base_patch32_224") with { NumClasses = 2 });
         StrictLoad.Into(model, timm, "hf keys"); // throws on any missing, unexpected or mis-shaped key
-        foreach (var t in timm.Values.Concat(tensors.Values).Distinct()) t.Dispose();
+        foreach (var t in timm.Values.Concat(tensors.Values).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public class ParityTests
         using var _ = no_grad();
         using var logits = model.call(expected["input"]);
         Assert.True(TestData.MaxAbsDiff(logits, expected["logits"]) <= Tolerance);
-        foreach (var t in mapped.Values.Concat(hf.Values).Concat(expected.Values).Distinct()) t.Dispose();
+        foreach (var t in mapped.Values.Concat(hf.Values).Concat(expected.Values).Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) t.Dispose();
     }
 
     static long[] ParseShape(string text) =>

@@ -1,0 +1,126 @@
+using Invariscope.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Invariscope.Training;
+
+/// <summary>
+/// An optimiser over named parameters whose whole state is a set of named tensors plus a step count, so a
+/// checkpoint can hold it and a resumed run continues bit-for-bit. Update rules follow PyTorch's SGD and AdamW.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    /// <summary>The trainable parameters, by state_dict name.</summary>
+    protected readonly IReadOnlyList<(string name, Tensor param)> Params;
+    /// <summary>Per-parameter state tensors, keyed "name/slot".</summary>
+    protected readonly Dictionary<string, Tensor> State = [];
+
+    /// <summary>Optimisation steps taken.</summary>
+    public long Steps { get; protected set; }
+
+    /// <summary>Wraps the given parameters.</summary>
+    protected Optimizer(IEnumerable<(string name, Tensor param)> parameters) => Params = parameters.ToList();
+
+    /// <summary>Applies one update with learning rate <paramref name="lr"/> from the current gradients.</summary>
+    public void Step(double lr)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Steps++;
+        foreach (var (name, p) in Params)
+            if (p.grad is { } g) Update(name, p, g, lr);
+    }
+
+    /// <summary>The update of one parameter in place.</summary>
+    protected abstract void Update(string name, Tensor p, Tensor grad, double lr);
+
+    /// <summary>Zeroes (drops) all gradients.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in Params)
+            if (p.grad is { } g) { g.Dispose(); p.grad = null; }
+    }
+
+    /// <summary>A state slot, created as zeros like <paramref name="p"/> on first use.</summary>
+    protected Tensor Slot(string name, string slot, Tensor p)
+    {
+        var key = $"{name}/{slot}";
+        if (!State.TryGetValue(key, out var t)) State[key] = t = zeros_like(p).DetachFromDisposeScope();
+        return t;
+    }
+
+    /// <summary>Whether a state slot exists yet.</summary>
+    protected bool HasSlot(string name, string slot) => State.ContainsKey($"{name}/{slot}");
+
+    /// <summary>CPU copies of the state (caller disposes), plus the step count under "steps".</summary>
+    public Dictionary<string, Tensor> StateDict()
+    {
+        var d = State.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone());
+        d["steps"] = tensor(Steps);
+        return d;
+    }
+
+    /// <summary>Restores state written by <see cref="StateDict"/>.</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        if (!state.TryGetValue("steps", out var steps))
+            throw new InvariscopeException($"{source}: optimizer state has no 'steps' entry");
+        Steps = steps.item<long>();
+        foreach (var t in State.Values) t.Dispose();
+        State.Clear();
+        var byName = Params.ToDictionary(p => p.name, p => p.param);
+        foreach (var (key, value) in state)
+        {
+            if (key == "steps") continue;
+            var name = key[..key.LastIndexOf('/')];
+            if (!byName.TryGetValue(name, out var p))
+                throw new InvariscopeException($"{source}: optimizer state for unknown parameter '{name}'");
+            State[key] = value.to(p.dtype, p.device).clone().DetachFromDisposeScope();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var t in State.Values) t.Dispose();
+        State.Clear();
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>SGD with momentum and (coupled, L2) weight decay, as torch.optim.SGD.</summary>
+public sealed class Sgd(IEnumerable<(string name, Tensor param)> parameters, double momentum = 0.9, double weightDecay = 0)
+    : Optimizer(parameters)
+{
+    /// <inheritdoc/>
+    protected override void Update(string name, Tensor p, Tensor grad, double lr)
+    {
+        var g = weightDecay != 0 ? grad.add(p, alpha: weightDecay) : grad;
+        if (momentum != 0)
+        {
+            bool first = !HasSlot(name, "momentum");
+            var buf = Slot(name, "momentum", p);
+            if (first) buf.copy_(g);
+            else buf.mul_(momentum).add_(g);
+            g = buf;
+        }
+        p.add_(g, alpha: -lr);
+    }
+}
+
+/// <summary>AdamW (decoupled weight decay), as torch.optim.AdamW.</summary>
+public sealed class AdamW(IEnumerable<(string name, Tensor param)> parameters, double weightDecay = 0.01,
+    double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) : Optimizer(parameters)
+{
+    /// <inheritdoc/>
+    protected override void Update(string name, Tensor p, Tensor grad, double lr)
+    {
+        if (weightDecay != 0) p.mul_(1 - lr * weightDecay);
+        var m = Slot(name, "exp_avg", p).mul_(beta1).add_(grad, alpha: 1 - beta1);
+        var v = Slot(name, "exp_avg_sq", p).mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+        double bias1 = 1 - Math.Pow(beta1, Steps);
+        double bias2 = 1 - Math.Pow(beta2, Steps);
+        var denom = (v.sqrt() / Math.Sqrt(bias2)).add_(eps);
+        p.addcdiv_(m, denom, value: -lr / bias1);
+    }
+}
