@@ -48,14 +48,34 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     void InitWeights()
     {
         using var _ = no_grad();
-        nn.init.trunc_normal_(pos_embed, std: 0.02);
+        TruncNormal(pos_embed, 0.02);
         if (cls_token is not null) cls_token.normal_(0, 1e-6);
         foreach (var (name, module) in named_modules())
             if (module is Linear linear)
             {
-                nn.init.trunc_normal_(linear.weight!, std: 0.02);
+                TruncNormal(linear.weight!, 0.02);
                 if (linear.bias is { } bias) nn.init.zeros_(bias);
             }
+    }
+
+    /// <summary>
+    /// In-place normal(0, std²) truncated to [-2, 2] as timm's trunc_normal_, drawn from the global generator
+    /// (so <c>manual_seed</c> decides it; TorchSharp's own init.trunc_normal_ does not follow the seed).
+    /// </summary>
+    static void TruncNormal(Tensor t, double std, double a = -2, double b = 2)
+    {
+        static double Cdf(double x) => (1 + Erf(x / Math.Sqrt(2))) / 2;
+        double lo = Cdf(a / std), hi = Cdf(b / std);
+        t.uniform_(2 * lo - 1, 2 * hi - 1).erfinv_().mul_(std * Math.Sqrt(2)).clamp_(a, b);
+    }
+
+    static double Erf(double x)
+    {
+        // Abramowitz-Stegun 7.1.26 is too coarse near the tails; the bounds only need ~1e-7, which this gives.
+        double t = 1 / (1 + 0.5 * Math.Abs(x));
+        double y = 1 - t * Math.Exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+                   t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? y : -y;
     }
 
     /// <summary>Patch tokens plus class token plus position embedding: (B,C,H,W) → (B,T,D).</summary>
