@@ -38,11 +38,11 @@ internal sealed class Raster
         set => Data[(y * Width + x) * Channels + c] = value;
     }
 
-    /// <summary>The image divided by <paramref name="scale"/> (255 gives NumPy's <c>np.array(x) / 255.</c>).</summary>
-    public static Raster From(Image8 image, double scale = 255.0)
+    /// <summary>The image on [0, 1], as NumPy's <c>np.array(x) / 255.</c>.</summary>
+    public static Raster From(Image8 image)
     {
         var r = new Raster(image.Height, image.Width, image.Channels);
-        for (int i = 0; i < r.Data.Length; i++) r.Data[i] = image.Pixels[i] / scale;
+        for (int i = 0; i < r.Data.Length; i++) r.Data[i] = image.Pixels[i] / 255.0;
         return r;
     }
 
@@ -58,7 +58,7 @@ internal sealed class Raster
         for (int i = 0; i < pixels.Length; i++)
         {
             double v = Data[i];
-            v = double.IsNaN(v) ? 0 : Math.Clamp(v, 0.0, 1.0) * 255.0;
+            v = Math.Clamp(v, 0.0, 1.0) * 255.0;
             pixels[i] = (byte)(round ? Math.Floor(v + 0.5) : v);
         }
         return new Image8(Height, Width, Channels, pixels);
