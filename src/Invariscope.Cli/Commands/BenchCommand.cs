@@ -32,8 +32,7 @@ public static class BenchCommand
             output.WriteLine($"device {dev}, torch threads {get_num_threads()}");
             double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
             output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
-            manual_seed(0);
-            using var model = new VisionTransformer(config);
+            using var model = new VisionTransformer(config, seed: 0);
             double ips = Throughput.ForwardImagesPerSecond(model, dev, parse.GetValue(batch), parse.GetValue(iters));
             double gflops = ips * Throughput.ForwardFlopsPerImage(config) / 1e9;
             output.WriteLine($"{name} forward at {config.ImgSize}px, batch {parse.GetValue(batch)}: {ips:F1} img/s = {gflops:F1} GFLOP/s ({gflops / peak:F2} of matmul)");

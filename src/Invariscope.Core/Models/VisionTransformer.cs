@@ -29,8 +29,12 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     /// <summary>Tokens before the patch tokens (the class token, if any).</summary>
     public int PrefixTokens => Config.ClassToken ? 1 : 0;
 
-    /// <summary>Builds the model with timm's initialisation (trunc-normal 0.02 weights, zero biases).</summary>
-    public VisionTransformer(VitConfig config) : base(nameof(VisionTransformer))
+    /// <summary>
+    /// Builds the model with timm's initialisation (trunc-normal 0.02 linear weights and position embedding,
+    /// zero biases, PyTorch's default for the patch convolution), drawn from a generator seeded with
+    /// <paramref name="seed"/>: the same seed gives the same weights whatever else uses the global RNG.
+    /// </summary>
+    public VisionTransformer(VitConfig config, long seed = 0) : base(nameof(VisionTransformer))
     {
         Config = config.Validate();
         int d = config.EmbedDim;
@@ -42,31 +46,40 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         else norm = nn.LayerNorm(d, eps: config.LayerNormEps);
         if (config.NumClasses > 0) head = nn.Linear(d, config.NumClasses);
         RegisterComponents();
-        InitWeights();
+        InitWeights(seed);
     }
 
-    void InitWeights()
+    void InitWeights(long seed)
     {
         using var _ = no_grad();
-        TruncNormal(pos_embed, 0.02);
-        if (cls_token is not null) cls_token.normal_(0, 1e-6);
-        foreach (var (name, module) in named_modules())
+        using var g = new Generator((ulong)seed);
+        TruncNormal(pos_embed, 0.02, g);
+        cls_token?.normal_(0, 1e-6, generator: g);
+        foreach (var (_, module) in named_modules())
+        {
             if (module is Linear linear)
             {
-                TruncNormal(linear.weight!, 0.02);
-                if (linear.bias is { } bias) nn.init.zeros_(bias);
+                TruncNormal(linear.weight!, 0.02, g);
+                linear.bias?.zero_();
             }
+            else if (module is Conv2d conv) // kaiming_uniform(a=√5) and its bias rule: both U(±1/√fan_in)
+            {
+                double bound = 1 / Math.Sqrt(conv.weight!.shape.Skip(1).Aggregate(1L, (a, b) => a * b));
+                conv.weight!.uniform_(-bound, bound, generator: g);
+                conv.bias?.uniform_(-bound, bound, generator: g);
+            }
+        }
     }
 
     /// <summary>
-    /// In-place normal(0, std²) truncated to [-2, 2] as timm's trunc_normal_, drawn from the global generator
-    /// (so <c>manual_seed</c> decides it; TorchSharp's own init.trunc_normal_ does not follow the seed).
+    /// In-place normal(0, std²) truncated to [-2, 2] as timm's trunc_normal_ (inverse-CDF sampling), drawn from
+    /// <paramref name="g"/>.
     /// </summary>
-    static void TruncNormal(Tensor t, double std, double a = -2, double b = 2)
+    static void TruncNormal(Tensor t, double std, Generator g, double a = -2, double b = 2)
     {
         static double Cdf(double x) => (1 + Erf(x / Math.Sqrt(2))) / 2;
         double lo = Cdf(a / std), hi = Cdf(b / std);
-        t.uniform_(2 * lo - 1, 2 * hi - 1).erfinv_().mul_(std * Math.Sqrt(2)).clamp_(a, b);
+        t.uniform_(2 * lo - 1, 2 * hi - 1, generator: g).erfinv_().mul_(std * Math.Sqrt(2)).clamp_(a, b);
     }
 
     static double Erf(double x)

@@ -47,9 +47,8 @@ public class CheckpointTests
     public void SaveThenLoadRoundTripsWeightsAndConfig()
     {
         using var dir = new TestData.TempDir();
-        manual_seed(3);
         var config = VitPresets.Get("vit_micro_patch4_16") with { GlobalPool = "avg", NumClasses = 5 };
-        using var a = new VisionTransformer(config);
+        using var a = new VisionTransformer(config, seed: 3);
         var path = dir.File("m.safetensors");
         VitCheckpoint.Save(a, path, new Dictionary<string, string> { ["epoch"] = "3" });
         using var b = VitCheckpoint.Load(path);

@@ -9,8 +9,7 @@ public class VisionTransformerTests
     static VisionTransformer Tiny(VitConfig? config = null, int seed = 0)
     {
         _ = TestData.Fixture(""); // runtime init
-        manual_seed(seed);
-        var m = new VisionTransformer(config ?? VitPresets.Get("vit_test_patch4_32"));
+        var m = new VisionTransformer(config ?? VitPresets.Get("vit_test_patch4_32"), seed);
         m.eval();
         return m;
     }
@@ -142,6 +141,22 @@ public class VisionTransformerTests
         Assert.True(TestData.MaxAbsDiff(sa["blocks.0.attn.qkv.weight"], c.state_dict()["blocks.0.attn.qkv.weight"]) > 0);
         Assert.True(TestData.MaxAbsDiff(sa["pos_embed"], c.state_dict()["pos_embed"]) > 0);
         Assert.True(TestData.MaxAbsDiff(sa["patch_embed.proj.weight"], c.state_dict()["patch_embed.proj.weight"]) > 0);
+    }
+
+    [Fact]
+    public void InitialisationFollowsTimm()
+    {
+        using var m = Tiny(seed: 1);
+        var sd = m.state_dict();
+        using var qkv = sd["blocks.0.attn.qkv.weight"];
+        Assert.InRange(qkv.std().item<float>(), 0.019, 0.021);
+        Assert.True(qkv.abs().max().item<float>() < 0.2);
+        Assert.Equal(0.0, sd["blocks.0.attn.qkv.bias"].abs().max().item<float>());
+        Assert.InRange(sd["pos_embed"].std().item<float>(), 0.018, 0.022);
+        Assert.True(sd["cls_token"].abs().max().item<float>() < 1e-5);
+        double bound = 1 / Math.Sqrt(3 * 4 * 4);
+        Assert.InRange(sd["patch_embed.proj.weight"].abs().max().item<float>(), 0.9 * bound, bound);
+        Assert.Equal(1.0, sd["blocks.0.norm1.weight"].mean().item<float>());
     }
 
     [Fact]
