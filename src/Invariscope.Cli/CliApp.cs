@@ -11,6 +11,7 @@ public static class CliApp
     {
         var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
         // sub-commands are registered here, one line each
+        root.Subcommands.Add(Commands.DataCommand.Build());
         return root;
     }
 
@@ -19,7 +20,8 @@ public static class CliApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
-        var config = new InvocationConfiguration { Output = stdout, Error = stderr };
+        // let InvariscopeException reach the catch below instead of System.CommandLine's stack-trace printer
+        var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {
             return Build().Parse(args).Invoke(config);
