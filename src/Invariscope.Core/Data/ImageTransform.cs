@@ -1,5 +1,4 @@
 using Invariscope.Runtime;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Invariscope.Data;
@@ -79,30 +78,29 @@ public sealed class ImageTransform
     }
 
     /// <summary>
-    /// Transforms a batch to a (B, 3, Size, Size) float32 tensor; <paramref name="augSeeds"/>[i] fixes the random
-    /// choices for image i. Intermediates are disposed here; the result joins the caller's DisposeScope, if any.
+    /// Transforms a batch (images may differ in size) to a (B, 3, Size, Size) float32 tensor;
+    /// <paramref name="augSeeds"/>[i] fixes the random choices for image i. Runs in managed code on the calling
+    /// thread; only the final tensor is created in libtorch (it joins the caller's DisposeScope, if any).
     /// </summary>
     public Tensor Apply(IReadOnlyList<Image8> images, IReadOnlyList<ulong> augSeeds)
     {
         if (images.Count == 0) throw new ArgumentException("empty batch", nameof(images));
-        int h = images[0].Height, w = images[0].Width;
-        if (images.Any(im => im.Height != h || im.Width != w))
-        {
-            var parts = images.Select((im, i) => Apply([im], [augSeeds[i]])).ToArray();
-            try { return cat(parts, 0); }
-            finally { foreach (var p in parts) p.Dispose(); }
-        }
-        int n = 3 * h * w;
+        int s = Spec.Size, n = 3 * s * s;
         var buffer = new float[images.Count * n];
-        for (int i = 0; i < images.Count; i++) Augment(images[i], augSeeds[i], buffer.AsSpan(i * n, n));
-        var x = tensor(buffer, [images.Count, 3, h, w]);
-        if (h == Spec.Size && w == Spec.Size) return x;
-        using (x)
+        for (int i = 0; i < images.Count; i++)
         {
-            bool shrink = h > Spec.Size || w > Spec.Size;
-            // normalisation is per-channel affine and bilinear weights sum to 1, so resizing after it is exact
-            return nn.functional.interpolate(x, [Spec.Size, Spec.Size], mode: InterpolationMode.Bilinear,
-                align_corners: false, antialias: shrink);
+            var image = images[i];
+            var dst = buffer.AsSpan(i * n, n);
+            if (image.Height == s && image.Width == s)
+            {
+                Augment(image, augSeeds[i], dst);
+                continue;
+            }
+            // normalisation is per-channel affine and resize weights sum to 1, so resizing after it is exact
+            var native = new float[3 * image.Height * image.Width];
+            Augment(image, augSeeds[i], native);
+            BilinearResize.Resize(native, 3, image.Height, image.Width, dst, s, s);
         }
+        return tensor(buffer, [images.Count, 3, s, s]);
     }
 }
