@@ -11,6 +11,7 @@ public static class CliApp
     {
         var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
         root.Subcommands.Add(Commands.ExtractCommand.Create());
+        root.Subcommands.Add(Commands.DataCommand.Build());
         root.Subcommands.Add(Commands.BenchCommand.Create());
         return root;
     }
@@ -20,6 +21,7 @@ public static class CliApp
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
+        // let InvariscopeException reach the catch below instead of System.CommandLine's stack-trace printer
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         try
         {

@@ -27,4 +27,7 @@ public interface IImageDataset
 
     /// <summary>The label of example <paramref name="index"/> (cheap: no decoding).</summary>
     int GetLabel(int index);
+
+    /// <summary>Problems met while opening that did not stop it (e.g. bad files skipped), one line each.</summary>
+    IReadOnlyList<string> Warnings => [];
 }

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Invariscope.Data;
+using Invariscope.Runtime;
+
+namespace Invariscope.Cli.Commands;
+
+/// <summary><c>invariscope data info|preview|bench DATASET</c>: inspect a dataset spec.</summary>
+public static class DataCommand
+{
+    /// <summary>Builds the <c>data</c> command group.</summary>
+    public static Command Build()
+    {
+        var data = new Command("data", "Inspect datasets.\n" + DatasetSpecs.Help);
+        data.Subcommands.Add(Info());
+        data.Subcommands.Add(Preview());
+        data.Subcommands.Add(Bench());
+        return data;
+    }
+
+    static Argument<string> DatasetArgument() => new("DATASET") { Description = "a dataset spec, e.g. fashion-mnist:/usr/share/datasets/fashion-mnist?split=test" };
+
+    static Command Info()
+    {
+        var spec = DatasetArgument();
+        var command = new Command("info", "Print the dataset's size, classes and per-class counts.\n" + DatasetSpecs.Help) { spec };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var dataset = DatasetSpecs.Open(parse.GetValue(spec)!);
+            var counts = dataset.ClassCounts();
+            output.WriteLine($"dataset:  {dataset.Name}");
+            output.WriteLine($"examples: {dataset.Count}");
+            if (dataset.Count > 0)
+            {
+                var first = dataset.GetImage(0);
+                output.WriteLine($"image:    {first.Height}x{first.Width}x{first.Channels} (example 0)");
+            }
+            output.WriteLine($"classes:  {dataset.ClassNames.Count}");
+            int width = dataset.ClassNames.Max(n => n.Length);
+            for (int c = 0; c < counts.Length; c++)
+                output.WriteLine($"  {c,3}  {dataset.ClassNames[c].PadRight(width)}  {counts[c]}");
+            foreach (var w in dataset.Warnings) output.WriteLine($"warning: {w}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Preview()
+    {
+        var spec = DatasetArgument();
+        var outPath = new Option<string>("--out") { Description = "PNG file to write", Required = true };
+        var n = new Option<int>("--n") { Description = "number of samples", DefaultValueFactory = _ => 64 };
+        var scale = new Option<int>("--scale") { Description = "magnification of each image", DefaultValueFactory = _ => 2 };
+        var seed = new Option<int>("--seed") { Description = "seed of the random sample", DefaultValueFactory = _ => 0 };
+        var command = new Command("preview", "Save a PNG grid of random samples labelled with their class names.\n" + DatasetSpecs.Help)
+            { spec, outPath, n, scale, seed };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var dataset = DatasetSpecs.Open(parse.GetValue(spec)!);
+            var preview = PreviewGrid.Render(dataset, parse.GetValue(n), parse.GetValue(scale), parse.GetValue(seed));
+            var path = parse.GetValue(outPath)!;
+            try { File.WriteAllBytes(path, preview.Png); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvariscopeException($"{path}: cannot write: {e.Message}", e);
+            }
+            if (preview.Warning is not null) output.WriteLine($"warning: {preview.Warning}");
+            output.WriteLine($"wrote {path}: {preview.Indices.Length} samples of {dataset.Name}");
+            return 0;
+        });
+        return command;
+    }
+
+    static Command Bench()
+    {
+        var spec = DatasetArgument();
+        var size = new Option<int>("--size") { Description = "output side (bilinear resize)", DefaultValueFactory = _ => 32 };
+        var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => 128 };
+        var norm = new Option<string>("--norm") { Description = "normalisation: " + string.Join(", ", Normalization.PresetNames), DefaultValueFactory = _ => "vit" };
+        var pad = new Option<int>("--pad") { Description = "random-crop padding (0 = none)", DefaultValueFactory = _ => 0 };
+        var flip = new Option<bool>("--flip") { Description = "random horizontal flips" };
+        var workers = new Option<int>("--workers") { Description = "loader threads (0 = synchronous, -1 = auto)", DefaultValueFactory = _ => -1 };
+        var prefetch = new Option<int>("--prefetch") { Description = "batches built ahead", DefaultValueFactory = _ => 4 };
+        var batches = new Option<int>("--batches") { Description = "stop after this many batches (0 = one full epoch)", DefaultValueFactory = _ => 0 };
+        var command = new Command("bench", "Measure loader throughput (images/s) over one epoch.\n" + DatasetSpecs.Help)
+            { spec, size, batch, norm, pad, flip, workers, prefetch, batches };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var dataset = DatasetSpecs.Open(parse.GetValue(spec)!);
+            var transform = new TransformSpec(parse.GetValue(size), parse.GetValue(pad), parse.GetValue(flip), parse.GetValue(norm)!);
+            var options = new LoaderOptions(parse.GetValue(batch), Workers: parse.GetValue(workers), Prefetch: parse.GetValue(prefetch));
+            using var loader = new DataLoader(dataset, transform, options);
+            int limit = parse.GetValue(batches) is > 0 and var b ? b : int.MaxValue;
+            long images = 0;
+            int count = 0;
+            var clock = Stopwatch.StartNew();
+            foreach (var item in loader.Epoch(0))
+            {
+                using (item) images += item.Images.shape[0];
+                if (++count >= limit) break;
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            output.WriteLine($"{dataset.Name}: {images} images in {count} batches of {loader.Options.BatchSize} " +
+                             $"at {transform.Size}x{transform.Size}, norm {transform.Normalize}, {loader.Options.Workers} worker(s)");
+            output.WriteLine($"{seconds:F2} s, {images / seconds:F0} images/s");
+            return 0;
+        });
+        return command;
+    }
+}
