@@ -68,7 +68,7 @@ internal static class SyntheticRenderer
             Cy = (float)rng.Uniform(margin, Math.Max(margin, size - margin)),
         };
         double h = rng.NextDouble(), su = rng.NextDouble(), vu = rng.NextDouble();
-        var (s, v) = ood ? (0.1 + 0.35 * su, 0.75 + 0.25 * vu) : (0.45 + 0.55 * su, 0.6 + 0.4 * vu);
+        var (s, v) = ood ? (0.2 + 0.35 * su, 0.7 + 0.3 * vu) : (0.45 + 0.55 * su, 0.6 + 0.4 * vu);
         (o.R1, o.G1, o.B1) = Hsv(h, s, v);
         (o.R2, o.G2, o.B2) = ((byte)(o.R1 * contrast), (byte)(o.G1 * contrast), (byte)(o.B1 * contrast));
         return o;
@@ -79,12 +79,12 @@ internal static class SyntheticRenderer
         double h0 = rng.NextDouble(), h1 = h0 + 0.15 * rng.NextDouble(), su = rng.NextDouble(), v0u = rng.NextDouble(), v1u = rng.NextDouble();
         double angle = rng.Uniform(0, 2 * Math.PI);
         var (s, v0, v1) = ood
-            ? (0.2 * su, 0.25 + 0.3 * v0u, 0.25 + 0.3 * v1u)
+            ? (0.2 * su, 0.2 + 0.25 * v0u, 0.2 + 0.25 * v1u)
             : (0.1 + 0.4 * su, 0.1 + 0.35 * v0u, 0.1 + 0.35 * v1u);
         var (r0, g0, b0) = Hsv(h0, s, v0);
         var (r1, g1, b1) = Hsv(h1, s, v1);
         float ca = (float)Math.Cos(angle) / size, sa = (float)Math.Sin(angle) / size;
-        int amp = ood ? 28 : 8;
+        int amp = ood ? 14 : 8;
         for (int y = 0, i = 0; y < size; y++)
             for (int x = 0; x < size; x++, i += 3)
             {

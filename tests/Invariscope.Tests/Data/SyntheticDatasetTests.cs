@@ -44,7 +44,13 @@ public class SyntheticDatasetTests
             var p = d.GetImage(i).Pixels;
             return Enumerable.Range(0, p.Length - 3).Average(k => Math.Abs(p[k + 3] - p[k]));
         });
-        Assert.True(Roughness(ood) > 1.5 * Roughness(shapes), "the OOD rendering is much noisier");
+        double Saturation(SyntheticDataset d) => Enumerable.Range(0, 20).Average(i =>
+        {
+            var p = d.GetImage(i).Pixels;
+            return Enumerable.Range(0, p.Length / 3).Average(k => p.AsSpan(3 * k, 3).ToArray().Max() - p.AsSpan(3 * k, 3).ToArray().Min());
+        });
+        Assert.True(Roughness(ood) > 1.2 * Roughness(shapes), "the OOD rendering is noisier");
+        Assert.True(Saturation(ood) < Saturation(shapes), "the OOD rendering is greyer");
     }
 
     [Theory]
