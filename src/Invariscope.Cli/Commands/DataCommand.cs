@@ -18,12 +18,15 @@ public static class DataCommand
         return data;
     }
 
-    static Argument<string> DatasetArgument() => new("DATASET") { Description = "a dataset spec, e.g. fashion-mnist:/usr/share/datasets/fashion-mnist?split=test" };
+    static Argument<string> DatasetArgument() => new("DATASET")
+    {
+        Description = "a dataset spec (e.g. fashion-mnist:/usr/share/datasets/fashion-mnist?split=test):\n" + DatasetSpecs.Help,
+    };
 
     static Command Info()
     {
         var spec = DatasetArgument();
-        var command = new Command("info", "Print the dataset's size, classes and per-class counts.\n" + DatasetSpecs.Help) { spec };
+        var command = new Command("info", "Print the dataset's size, classes and per-class counts.") { spec };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -53,7 +56,7 @@ public static class DataCommand
         var n = new Option<int>("--n") { Description = "number of samples", DefaultValueFactory = _ => 64 };
         var scale = new Option<int>("--scale") { Description = "magnification of each image", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "seed of the random sample", DefaultValueFactory = _ => 0 };
-        var command = new Command("preview", "Save a PNG grid of random samples labelled with their class names.\n" + DatasetSpecs.Help)
+        var command = new Command("preview", "Save a PNG grid of random samples labelled with their class names.")
             { spec, outPath, n, scale, seed };
         command.SetAction(parse =>
         {
@@ -84,7 +87,7 @@ public static class DataCommand
         var workers = new Option<int>("--workers") { Description = "loader threads (0 = synchronous, -1 = auto)", DefaultValueFactory = _ => -1 };
         var prefetch = new Option<int>("--prefetch") { Description = "batches built ahead", DefaultValueFactory = _ => 4 };
         var batches = new Option<int>("--batches") { Description = "stop after this many batches (0 = one full epoch)", DefaultValueFactory = _ => 0 };
-        var command = new Command("bench", "Measure loader throughput (images/s) over one epoch.\n" + DatasetSpecs.Help)
+        var command = new Command("bench", "Measure loader throughput (images/s) over one epoch.")
             { spec, size, batch, norm, pad, flip, workers, prefetch, batches };
         command.SetAction(parse =>
         {

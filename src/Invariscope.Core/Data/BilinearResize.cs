@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Invariscope.Data;
 
@@ -64,12 +66,23 @@ internal static class BilinearResize
                 d.Clear();
                 int o = ky.Start[i], wi = i * ky.MaxTaps;
                 for (int t = 0; t < ky.Taps[i]; t++)
-                {
-                    float wt = ky.Weights[wi + t];
-                    var s = plane.Slice((o + t) * outW, outW);
-                    for (int x = 0; x < outW; x++) d[x] += wt * s[x];
-                }
+                    AddScaled(d, plane.Slice((o + t) * outW, outW), ky.Weights[wi + t]);
             }
         }
+    }
+
+    /// <summary><c>d += w * s</c>, vectorised.</summary>
+    static void AddScaled(Span<float> d, ReadOnlySpan<float> s, float w)
+    {
+        int x = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var dv = MemoryMarshal.Cast<float, Vector<float>>(d);
+            var sv = MemoryMarshal.Cast<float, Vector<float>>(s);
+            var wv = new Vector<float>(w);
+            for (int k = 0; k < dv.Length; k++) dv[k] += wv * sv[k];
+            x = dv.Length * Vector<float>.Count;
+        }
+        for (; x < d.Length; x++) d[x] += w * s[x];
     }
 }

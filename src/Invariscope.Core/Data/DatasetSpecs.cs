@@ -51,8 +51,10 @@ public static class DatasetSpecs
     public static string Help =>
         "DATASET is SCHEME:PATH[?key=value&...]; schemes:\n" +
         string.Join("\n", Schemes.Values.Select(s => "  " + s.Help)) +
-        "\ncommon keys: classes=0-4|0,2,5 (keep and relabel 0..k-1), val=F&part=train|val&split_seed=S (stratified split), " +
-        "limit=N&limit_seed=S (seeded random N examples)";
+        "\ncommon keys (applied in this order):" +
+        "\n  classes=0-4|0,2,5                    keep those classes, relabelled 0..k-1" +
+        "\n  val=F[&part=train|val&split_seed=S]  stratified seeded split, default part=train, S=0" +
+        "\n  limit=N[&limit_seed=S]               seeded random N examples in index order, default S=0";
 
     static bool Train(DatasetQuery q) => q.Choice("split", "train", "train", "test") == "train";
 

@@ -30,7 +30,7 @@ public sealed class ImageTransform
     /// <summary>uint8 (H, W, C) to float (3, H, W) in [0, 1], gray replicated to 3 channels; no other step.</summary>
     public static float[] ToChw(Image8 image)
     {
-        var t = new ImageTransform(new TransformSpec(image.Height, 0, false, "none"));
+        var t = new ImageTransform(new TransformSpec(1, 0, false, "none")); // no crop, flip or resize: Size is unused
         var dst = new float[3 * image.Height * image.Width];
         t.Augment(image, 0, dst);
         return dst;

@@ -3,9 +3,10 @@ namespace Invariscope.Data;
 /// <summary>
 /// Procedural scenes for <see cref="SyntheticDataset"/>: a noisy two-colour gradient background and one or
 /// more rotated, textured shapes. All geometry is relative to the image side, so a scene renders at any size.
-/// The in-distribution look is dark backgrounds with bright saturated objects and mild noise; the shifted
-/// (OOD) look draws the same scene (same draws, same labels) with bright washed-out backgrounds, dark objects,
-/// 20% smaller objects and strong noise.
+/// The in-distribution look is dark, coloured backgrounds with bright saturated objects and mild noise; the
+/// shifted (OOD) look draws the same scene (same draws, same labels) with grey mid-tone backgrounds, pale
+/// desaturated objects, 20% smaller objects and strong noise. The texture's contrast depends on the task: faint
+/// where texture is a distractor (shapes), strong where it is the label (texture).
 /// </summary>
 internal static class SyntheticRenderer
 {
@@ -23,10 +24,10 @@ internal static class SyntheticRenderer
         switch (task)
         {
             case SyntheticTask.Shapes:
-                Draw(px, size, RandomObject(ref rng, label, rng.NextInt(Textures.Length), (float)rng.Uniform(0.22, 0.4) * size * scale, size, ood));
+                Draw(px, size, RandomObject(ref rng, label, rng.NextInt(Textures.Length), (float)rng.Uniform(0.22, 0.4) * size * scale, 0.7f, size, ood));
                 break;
             case SyntheticTask.Texture:
-                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label, (float)rng.Uniform(0.3, 0.45) * size * scale, size, ood));
+                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood));
                 break;
             case SyntheticTask.Count:
                 Span<int> cells = stackalloc int[9];
@@ -36,7 +37,7 @@ internal static class SyntheticRenderer
                     int pick = k + rng.NextInt(9 - k);
                     (cells[k], cells[pick]) = (cells[pick], cells[k]);
                     var o = RandomObject(ref rng, rng.NextInt(Shapes.Length), rng.NextInt(Textures.Length),
-                        (float)rng.Uniform(0.08, 0.12) * size * scale, size, ood);
+                        (float)rng.Uniform(0.08, 0.12) * size * scale, 0.5f, size, ood);
                     float cell = size / 3f, slack = MathF.Max(0, cell / 2 - 1.15f * o.R);
                     o.Cx = (cells[k] % 3 + 0.5f) * cell + (float)rng.Uniform(-slack, slack);
                     o.Cy = (cells[k] / 3 + 0.5f) * cell + (float)rng.Uniform(-slack, slack);
@@ -54,7 +55,8 @@ internal static class SyntheticRenderer
         public byte R1, G1, B1, R2, G2, B2;
     }
 
-    static Obj RandomObject(ref SeedRng rng, int shape, int texture, float r, int size, bool ood)
+    /// <summary>A random object; the texture's second colour is the first scaled by <paramref name="contrast"/>.</summary>
+    static Obj RandomObject(ref SeedRng rng, int shape, int texture, float r, float contrast, int size, bool ood)
     {
         double angle = rng.Uniform(0, 2 * Math.PI);
         float margin = 1.15f * r;
@@ -66,11 +68,9 @@ internal static class SyntheticRenderer
             Cy = (float)rng.Uniform(margin, Math.Max(margin, size - margin)),
         };
         double h = rng.NextDouble(), su = rng.NextDouble(), vu = rng.NextDouble();
-        var (s, v) = ood ? (0.6 + 0.4 * su, 0.15 + 0.3 * vu) : (0.45 + 0.55 * su, 0.6 + 0.4 * vu);
+        var (s, v) = ood ? (0.2 + 0.35 * su, 0.7 + 0.3 * vu) : (0.45 + 0.55 * su, 0.6 + 0.4 * vu);
         (o.R1, o.G1, o.B1) = Hsv(h, s, v);
-        // the texture's second colour: darker on the bright in-distribution objects, lighter on the dark OOD ones
-        byte Second(byte c) => ood ? (byte)(c + (255 - c) * 0.55f) : (byte)(c * 0.4f);
-        (o.R2, o.G2, o.B2) = (Second(o.R1), Second(o.G1), Second(o.B1));
+        (o.R2, o.G2, o.B2) = ((byte)(o.R1 * contrast), (byte)(o.G1 * contrast), (byte)(o.B1 * contrast));
         return o;
     }
 
@@ -79,12 +79,12 @@ internal static class SyntheticRenderer
         double h0 = rng.NextDouble(), h1 = h0 + 0.15 * rng.NextDouble(), su = rng.NextDouble(), v0u = rng.NextDouble(), v1u = rng.NextDouble();
         double angle = rng.Uniform(0, 2 * Math.PI);
         var (s, v0, v1) = ood
-            ? (0.25 * su, 0.6 + 0.35 * v0u, 0.6 + 0.35 * v1u)
+            ? (0.2 * su, 0.2 + 0.25 * v0u, 0.2 + 0.25 * v1u)
             : (0.1 + 0.4 * su, 0.1 + 0.35 * v0u, 0.1 + 0.35 * v1u);
         var (r0, g0, b0) = Hsv(h0, s, v0);
         var (r1, g1, b1) = Hsv(h1, s, v1);
         float ca = (float)Math.Cos(angle) / size, sa = (float)Math.Sin(angle) / size;
-        int amp = ood ? 30 : 8;
+        int amp = ood ? 14 : 8;
         for (int y = 0, i = 0; y < size; y++)
             for (int x = 0; x < size; x++, i += 3)
             {

@@ -43,7 +43,4 @@ public sealed record TransformSpec(int Size = 32, int Pad = 0, bool Flip = false
 
     /// <summary>The usual training augmentation: pad-and-crop plus horizontal flip.</summary>
     public static TransformSpec Train(int size = 32, int pad = 4, string normalize = "vit") => new(size, pad, true, normalize);
-
-    /// <summary>True when the transform makes random choices.</summary>
-    public bool IsRandom => Pad > 0 || Flip;
 }

@@ -39,8 +39,18 @@ public class SyntheticDatasetTests
             Assert.NotEqual(shapes.GetImage(i).Pixels, ood.GetImage(i).Pixels);
             Assert.Equal(shapes.GetLabel(i), ood.GetLabel(i)); // same scenes, shifted look
         }
-        double Mean(SyntheticDataset d) => Enumerable.Range(0, 20).Average(i => d.GetImage(i).Pixels.Average(p => (double)p));
-        Assert.True(Mean(ood) > Mean(shapes) + 40, "the OOD rendering is much brighter");
+        double Roughness(SyntheticDataset d) => Enumerable.Range(0, 20).Average(i =>
+        {
+            var p = d.GetImage(i).Pixels;
+            return Enumerable.Range(0, p.Length - 3).Average(k => Math.Abs(p[k + 3] - p[k]));
+        });
+        double Saturation(SyntheticDataset d) => Enumerable.Range(0, 20).Average(i =>
+        {
+            var p = d.GetImage(i).Pixels;
+            return Enumerable.Range(0, p.Length / 3).Average(k => p.AsSpan(3 * k, 3).ToArray().Max() - p.AsSpan(3 * k, 3).ToArray().Min());
+        });
+        Assert.True(Roughness(ood) > 1.2 * Roughness(shapes), "the OOD rendering is noisier");
+        Assert.True(Saturation(ood) < Saturation(shapes), "the OOD rendering is greyer");
     }
 
     [Theory]
