@@ -12,6 +12,8 @@ public static class CliApp
         var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
         root.Subcommands.Add(Commands.ExtractCommand.Create());
         root.Subcommands.Add(Commands.DataCommand.Build());
+        root.Subcommands.Add(Commands.TrainCommand.CreateTrain());
+        root.Subcommands.Add(Commands.TrainCommand.CreateFinetune());
         root.Subcommands.Add(Commands.BenchCommand.Create());
         return root;
     }

@@ -29,11 +29,13 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     private readonly Linear qkv;
     private readonly Linear proj;
     private readonly int _heads;
+    private readonly double _scale;
 
     /// <summary>Creates the attention for <paramref name="config"/>.</summary>
     public Attention(VitConfig config) : base(nameof(Attention))
     {
         _heads = config.NumHeads;
+        _scale = 1 / Math.Sqrt(config.EmbedDim / config.NumHeads);
         qkv = nn.Linear(config.EmbedDim, 3 * config.EmbedDim, hasBias: config.QkvBias);
         proj = nn.Linear(config.EmbedDim, config.EmbedDim);
         RegisterComponents();
@@ -45,7 +47,11 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (b, t, d) = (x.shape[0], x.shape[1], x.shape[2]);
         var parts = qkv.call(x).reshape(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4); // (3,B,H,T,hd)
-        var y = nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2]); // (B,H,T,hd)
+        // libtorch's fused CPU kernel is several times slower than the plain math for ViT-sized token counts
+        // (measured: micro ViT inference 1.3k vs 6.3k img/s); on CUDA the fused (flash) kernel wins.
+        var y = x.device_type == DeviceType.CUDA
+            ? nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2])
+            : matmul(softmax(matmul(parts[0], parts[1].transpose(-2, -1)).mul_(_scale), -1), parts[2]); // (B,H,T,hd)
         return proj.call(y.transpose(1, 2).reshape(b, t, d)).MoveToOuterDisposeScope();
     }
 }

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Invariscope.Runtime;
+using Invariscope.Training;
+
+namespace Invariscope.Cli.Commands;
+
+/// <summary>
+/// <c>invariscope train</c> and <c>invariscope finetune</c>: run a <see cref="TrainConfig"/> (a JSON file and/or
+/// flags) into a run folder, with per-epoch checkpoints and <c>--resume</c>.
+/// </summary>
+public static class TrainCommand
+{
+    /// <summary><c>train</c>: from scratch by default.</summary>
+    public static Command CreateTrain() => Create("train", "Train a ViT (from scratch by default) with per-epoch checkpoints.", "scratch");
+
+    /// <summary><c>finetune</c>: from <c>--init</c>, full finetuning by default.</summary>
+    public static Command CreateFinetune() => Create("finetune", "Finetune a ViT from --init with --strategy ft|lp|lp-ft|hp-ft.", "ft");
+
+    static Command Create(string name, string description, string defaultStrategy)
+    {
+        var configFile = new Option<string?>("--config") { Description = "experiment config JSON (fields as in config.json of a run)" };
+        var preset = new Option<string?>("--preset") { Description = "named settings: 'paper' = Merlin et al.'s finetuning (SGD, lr 1e-3, batch 256, warm-up 100, clip 1, cosine, 100 epochs)" };
+        var set = new Option<string[]>("--set") { Description = "override any config field: --set field=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string>("--out") { Description = "run folder", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "continue the run in --out from its last complete epoch" };
+        // Typed shortcuts for the common fields; each maps to the config field of the same name.
+        var fields = new (Option<string?> option, string field)[]
+        {
+            (new Option<string?>("--strategy") { Description = "scratch | ft | lp | lp-ft | hp-ft" }, "strategy"),
+            (new Option<string?>("--task") { Description = "classification | reconstruction" }, "task"),
+            (new Option<string?>("--init") { Description = "checkpoint to start from (timm, HF or ours)" }, "init"),
+            (new Option<string?>("--init-config") { Description = "architecture JSON for --init when it carries none" }, "init_config"),
+            (new Option<string?>("--model") { Description = "architecture preset for scratch (e.g. vit_micro_patch4_16, B/32)" }, "model"),
+            (new Option<string?>("--data") { Description = "training dataset spec (see 'invariscope data --help')" }, "data"),
+            (new Option<string?>("--val-data") { Description = "validation dataset spec (default: split off val_fraction)" }, "val_data"),
+            (new Option<string?>("--epochs") { Description = "epochs of the main phase" }, "epochs"),
+            (new Option<string?>("--batch-size") { Description = "images per step" }, "batch_size"),
+            (new Option<string?>("--lr") { Description = "peak learning rate" }, "lr"),
+            (new Option<string?>("--optimizer") { Description = "sgd | adamw" }, "optimizer"),
+            (new Option<string?>("--seed") { Description = "seed for init, data order and augmentation" }, "seed"),
+        };
+        var command = new Command(name, description) { configFile, preset, set, output, resume };
+        foreach (var (option, _) in fields) command.Options.Add(option);
+        var (device, torchLib) = CommonOptions.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var config = parse.GetValue(configFile) is { } path ? TrainConfig.Load(path)
+                : parse.GetValue(preset) switch
+                {
+                    null => new TrainConfig { Strategy = defaultStrategy },
+                    "paper" => TrainConfig.PaperFinetune,
+                    var other => throw new InvariscopeException($"--preset {other}: unknown (known: paper)"),
+                };
+            foreach (var (option, field) in fields)
+                if (parse.GetValue(option) is { } value) config = config.With(field, value);
+            foreach (var assignment in parse.GetValue(set) ?? [])
+            {
+                int eq = assignment.IndexOf('=');
+                if (eq <= 0) throw new InvariscopeException($"--set {assignment}: expected field=value");
+                config = config.With(assignment[..eq], assignment[(eq + 1)..]);
+            }
+            config = config with { Device = parse.GetValue(device)! };
+            config.Validate("the config");
+            var dev = CommonOptions.Resolve(parse, device, torchLib);
+            var run = new RunFolder(parse.GetValue(output)!);
+            var stdout = parse.InvocationConfiguration.Output;
+            ProgressBar? bar = null;
+            int barEpoch = -1;
+            var trainer = new Trainer(config, run, dev,
+                log: line => stdout.WriteLine(line),
+                onStep: p =>
+                {
+                    if (p.Epoch != barEpoch) { bar = new ProgressBar($"epoch {p.Epoch}/{p.TotalEpochs} [{p.Phase}]", "batch"); barEpoch = p.Epoch; }
+                    bar!.Suffix = $"loss {p.Loss:F4} acc {p.Acc:P1} {p.ImagesPerSecond:F0} img/s";
+                    bar.Report((p.Batch, p.Batches));
+                });
+            var metrics = trainer.Run(parse.GetValue(resume));
+            stdout.WriteLine($"run folder: {run.Root} ({metrics.Count} epochs; checkpoints in {run.CheckpointDir})");
+            return 0;
+        });
+        return command;
+    }
+}

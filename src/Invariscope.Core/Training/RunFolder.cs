@@ -1,0 +1,73 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Invariscope.Training;
+
+/// <summary>
+/// The layout of a training run's folder: <c>config.json</c> (written first), <c>metrics.csv</c> and
+/// <c>metrics.json</c> (rewritten each epoch), and per-epoch checkpoints <c>checkpoints/epoch_NNN.*</c>, where
+/// epoch 0 is the starting point. An epoch is complete once its sidecar JSON exists; it is written last, and
+/// every file is written to a temporary name and renamed, so a killed run never leaves a half-written file.
+/// </summary>
+public sealed class RunFolder(string root)
+{
+    /// <summary>The run's folder.</summary>
+    public string Root { get; } = Path.GetFullPath(root);
+    /// <summary>The resolved config.</summary>
+    public string ConfigPath => Path.Combine(Root, "config.json");
+    /// <summary>Per-epoch metrics as CSV.</summary>
+    public string MetricsCsv => Path.Combine(Root, "metrics.csv");
+    /// <summary>Per-epoch metrics as JSON.</summary>
+    public string MetricsJson => Path.Combine(Root, "metrics.json");
+    /// <summary>Train loss and accuracy at the start of finetuning (Ren et al.'s "energy").</summary>
+    public string EnergyJson => Path.Combine(Root, "energy.json");
+    /// <summary>The checkpoints folder.</summary>
+    public string CheckpointDir => Path.Combine(Root, "checkpoints");
+
+    /// <summary>ViT weights after <paramref name="epoch"/>.</summary>
+    public string Weights(int epoch) => Path.Combine(CheckpointDir, $"epoch_{epoch:D3}.safetensors");
+    /// <summary>Decoder weights after <paramref name="epoch"/> (reconstruction).</summary>
+    public string DecoderWeights(int epoch) => Path.Combine(CheckpointDir, $"epoch_{epoch:D3}.decoder.safetensors");
+    /// <summary>Optimizer state after <paramref name="epoch"/>.</summary>
+    public string OptimizerState(int epoch) => Path.Combine(CheckpointDir, $"epoch_{epoch:D3}.optim.safetensors");
+    /// <summary>The sidecar (config, epoch, metrics, seed, versions) of <paramref name="epoch"/>.</summary>
+    public string Sidecar(int epoch) => Path.Combine(CheckpointDir, $"epoch_{epoch:D3}.json");
+
+    /// <summary>Epochs whose checkpoint is complete (sidecar and weights present), ascending.</summary>
+    public List<int> CompleteEpochs()
+    {
+        if (!Directory.Exists(CheckpointDir)) return [];
+        return Directory.EnumerateFiles(CheckpointDir, "epoch_*.json")
+            .Select(f => Path.GetFileNameWithoutExtension(f)["epoch_".Length..])
+            .Select(s => int.TryParse(s, out var e) ? e : -1)
+            .Where(e => e >= 0 && File.Exists(Weights(e)))
+            .Order().ToList();
+    }
+
+    /// <summary>Reads a sidecar as a JSON object.</summary>
+    public JsonObject ReadSidecar(int epoch) => JsonNode.Parse(File.ReadAllText(Sidecar(epoch)))!.AsObject();
+
+    /// <summary>Writes text to <paramref name="path"/> through a temporary file and a rename.</summary>
+    public static void WriteAtomic(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text, new UTF8Encoding(false));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    /// <summary>Rewrites metrics.json and metrics.csv from all epochs so far.</summary>
+    public void WriteMetrics(IReadOnlyList<EpochMetrics> rows)
+    {
+        WriteAtomic(MetricsJson, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+        var csv = new StringBuilder(EpochMetrics.CsvHeader + "\n");
+        foreach (var r in rows) csv.Append(r.ToCsv()).Append('\n');
+        WriteAtomic(MetricsCsv, csv.ToString());
+    }
+
+    /// <summary>Reads metrics.json (empty if absent).</summary>
+    public List<EpochMetrics> ReadMetrics() => File.Exists(MetricsJson)
+        ? JsonSerializer.Deserialize<List<EpochMetrics>>(File.ReadAllText(MetricsJson)) ?? []
+        : [];
+}

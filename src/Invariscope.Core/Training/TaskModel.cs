@@ -1,0 +1,99 @@
+using Invariscope.Checkpoints;
+using Invariscope.Formats;
+using Invariscope.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Invariscope.Training;
+
+/// <summary>
+/// A ViT with the head its task needs: its own linear head for classification (cross-entropy), or a
+/// <see cref="ConvDecoder"/> on the final patch tokens for reconstruction (L1 to the input image).
+/// Parameter names are the ViT's timm names, plus <c>decoder.*</c>.
+/// </summary>
+public sealed class TaskModel : IDisposable
+{
+    /// <summary>The backbone (with its head for classification).</summary>
+    public VisionTransformer Vit { get; }
+    /// <summary>The reconstruction decoder, or null for classification.</summary>
+    public ConvDecoder? Decoder { get; }
+    /// <summary><c>classification</c> or <c>reconstruction</c>.</summary>
+    public string Task { get; }
+
+    /// <summary>Wraps <paramref name="vit"/>; a decoder is built (seeded) for reconstruction.</summary>
+    public TaskModel(VisionTransformer vit, string task, long seed)
+    {
+        Vit = vit;
+        Task = task;
+        if (task == "reconstruction") Decoder = new ConvDecoder(vit.Config, seed + 1);
+    }
+
+    /// <summary>All parameters by name (<c>decoder.</c> prefix for the decoder's).</summary>
+    public IEnumerable<(string name, Tensor param)> NamedParameters() =>
+        Vit.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
+            .Concat(Decoder?.named_parameters().Select(p => ("decoder." + p.name, (Tensor)p.parameter)) ?? []);
+
+    /// <summary>Moves both parts to <paramref name="device"/>.</summary>
+    public void To(Device device)
+    {
+        Vit.to(device);
+        Decoder?.to(device);
+    }
+
+    /// <summary>Train or eval mode for both parts.</summary>
+    public void Train(bool on)
+    {
+        Vit.train(on);
+        Decoder?.train(on);
+    }
+
+    /// <summary>
+    /// The batch-mean loss (scalar) for images (B,C,H,W) and labels (B), and the number of correct
+    /// predictions (classification; 0 for reconstruction).
+    /// </summary>
+    public (Tensor loss, long correct) Loss(Tensor images, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        if (Decoder is null)
+        {
+            var logits = Vit.call(images);
+            var correct = logits.argmax(1).eq(labels).sum().item<long>();
+            return (nn.functional.cross_entropy(logits, labels).MoveToOuterDisposeScope(), correct);
+        }
+        var tokens = Vit.ForwardFeatures(images)[.., Vit.PrefixTokens..]; // (B,N,D) patch tokens
+        var recon = Decoder.call(tokens);
+        return (nn.functional.l1_loss(recon, images).MoveToOuterDisposeScope(), 0);
+    }
+
+    /// <summary>Writes the ViT (loadable by <see cref="VitCheckpoint.Load"/>) and, if any, the decoder beside it.</summary>
+    public void Save(string vitPath, string decoderPath, IReadOnlyDictionary<string, string> metadata)
+    {
+        VitCheckpoint.Save(Vit, vitPath, metadata);
+        if (Decoder is null) return;
+        using var scope = NewDisposeScope();
+        Safetensors.Save(decoderPath, Decoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu()), metadata);
+    }
+
+    /// <summary>Loads weights written by <see cref="Save"/> into this model.</summary>
+    public void Load(string vitPath, string decoderPath)
+    {
+        using (var f = Safetensors.Open(vitPath)) LoadInto(Vit, f);
+        if (Decoder is null) return;
+        using var d = Safetensors.Open(decoderPath);
+        LoadInto(Decoder, d);
+    }
+
+    static void LoadInto(nn.Module module, SafetensorsFile file)
+    {
+        var weights = file.LoadAll();
+        try { StrictLoad.Into(module, weights, file.Path); }
+        finally { foreach (var t in weights.Values) t.Dispose(); }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Vit.Dispose();
+        Decoder?.Dispose();
+    }
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Invariscope.Data;
+using Invariscope.Formats;
+using Invariscope.Runtime;
+using static TorchSharp.torch;
+
+namespace Invariscope.Training;
+
+/// <summary>Live numbers of the step just taken, for a progress bar.</summary>
+public sealed record StepProgress(int Epoch, int TotalEpochs, string Phase, int Batch, int Batches, double Loss, double Acc, double ImagesPerSecond);
+
+/// <summary>
+/// Trains or finetunes per a <see cref="TrainConfig"/> into a <see cref="RunFolder"/>: per-epoch checkpoints
+/// (epoch 0 = the start), metrics, and exact resume from the last complete epoch.
+/// </summary>
+public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
+    Action<string>? log = null, Action<StepProgress>? onStep = null)
+{
+    /// <summary>Runs to the end; with <paramref name="resume"/>, continues a killed run. Returns all epochs' metrics.</summary>
+    public IReadOnlyList<EpochMetrics> Run(bool resume = false)
+    {
+        PrepareFolder(resume);
+        var train = DatasetSpecs.Open(config.Data);
+        IImageDataset? val = null;
+        if (config.ValData is not null) val = DatasetSpecs.Open(config.ValData);
+        else if (config.ValFraction > 0) (train, val) = train.Split(config.ValFraction, config.Seed);
+        if (config.Task == "classification" && val is not null && val.ClassNames.Count != train.ClassNames.Count)
+            throw new InvariscopeException($"{config.ValData}: {val.ClassNames.Count} classes, but the training data has {train.ClassNames.Count}");
+
+        using var model = new TaskModel(ModelSetup.Build(config, train.ClassNames.Count), config.Task, config.Seed);
+        model.To(device);
+        int size = model.Vit.Config.ImgSize;
+        var trainTf = new TransformSpec(size, config.Augment ? Math.Max(1, size / 8) : 0, config.Augment, config.Normalize);
+        var evalTf = TransformSpec.Eval(size, config.Normalize);
+        var phases = TrainingPlan.For(config);
+        var metrics = resume ? run.ReadMetrics() : [];
+
+        var (epoch, phaseIndex, phaseEpoch, optimState) = resume ? Restore(model) : Start(model);
+        using var loader = new DataLoader(train, trainTf, new LoaderOptions(config.BatchSize, Seed: config.Seed));
+        for (; phaseIndex < phases.Count; phaseIndex++, phaseEpoch = 0, optimState = null)
+        {
+            var phase = phases[phaseIndex];
+            if (phaseEpoch >= phase.Epochs) continue;
+            var trainable = Freezing.Apply(model.Vit, n => !phase.HeadOnly || n.StartsWith("head.", StringComparison.Ordinal), config.Freeze);
+            if (model.Decoder is not null) trainable.AddRange(Freezing.Apply(model.Decoder, _ => true, config.Freeze).Select(p => ("decoder." + p.name, p.param)));
+            if (trainable.Count == 0) throw new InvariscopeException($"phase {phase.Name}: no parameter is left to train (check 'freeze')");
+            using var optimizer = MakeOptimizer(trainable);
+            if (optimState is not null) LoadOptimizer(optimizer, optimState);
+            if (phase.Name == "ft" && config.Task == "classification" && !File.Exists(run.EnergyJson))
+                WriteEnergy(model, train, evalTf, epoch);
+            var schedule = new LrSchedule(config.Schedule, phase.Lr, config.WarmupSteps, phase.Epochs * loader.BatchesPerEpoch, config.MinLr);
+            bool done = false;
+            while (!done && phaseEpoch < phase.Epochs)
+            {
+                epoch++;
+                phaseEpoch++;
+                var row = TrainEpoch(model, loader, optimizer, trainable, schedule, phase, epoch, phaseEpoch, phases);
+                if (val is not null)
+                {
+                    var (vl, va) = Evaluator.Run(model, val, evalTf, config.BatchSize, device);
+                    row = row with { ValLoss = vl, ValAcc = va };
+                }
+                metrics.Add(row);
+                done = phase.StopAtTrainAcc is { } target && row.TrainAcc >= target;
+                SaveEpoch(model, optimizer, epoch, phaseIndex, phaseEpoch, done || phaseEpoch == phase.Epochs, row);
+                run.WriteMetrics(metrics);
+                log?.Invoke($"epoch {epoch} [{phase.Name}] train loss {row.TrainLoss:F4} acc {row.TrainAcc:P1}" +
+                            (val is null ? "" : $" | val loss {row.ValLoss:F4} acc {row.ValAcc:P1}") + $" | {row.ImagesPerSecond:F0} img/s");
+            }
+        }
+        return metrics;
+    }
+
+    void PrepareFolder(bool resume)
+    {
+        bool exists = File.Exists(run.ConfigPath);
+        if (resume && !exists) throw new InvariscopeException($"{run.Root}: nothing to resume (no config.json)");
+        if (!resume && exists) throw new InvariscopeException($"{run.Root}: already holds a run; pass --resume to continue it, or choose another --out");
+        if (resume)
+        {
+            var saved = TrainConfig.FromJson(JsonNode.Parse(File.ReadAllText(run.ConfigPath))!["train"]!.ToJsonString(), run.ConfigPath);
+            if (saved with { Device = config.Device } != config with { Device = config.Device })
+                throw new InvariscopeException($"{run.ConfigPath}: the run was started with a different config; resume it with the same one");
+            return;
+        }
+        Directory.CreateDirectory(run.CheckpointDir);
+        var doc = new JsonObject { ["train"] = JsonNode.Parse(config.ToJson()) };
+        RunFolder.WriteAtomic(run.ConfigPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    (int epoch, int phase, int phaseEpoch, string? optim) Start(TaskModel model)
+    {
+        SaveEpoch(model, null, 0, 0, 0, false, null);
+        return (0, 0, 0, null);
+    }
+
+    (int epoch, int phase, int phaseEpoch, string? optim) Restore(TaskModel model)
+    {
+        var complete = run.CompleteEpochs();
+        if (complete.Count == 0) return Start(model);
+        int last = complete[^1];
+        var side = run.ReadSidecar(last);
+        model.Load(run.Weights(last), run.DecoderWeights(last));
+        int phase = (int)side["phase_index"]!, phaseEpoch = (int)side["phase_epoch"]!;
+        log?.Invoke($"resuming after epoch {last}");
+        if ((bool)side["phase_done"]!) return (last, phase + 1, 0, null);
+        return (last, phase, phaseEpoch, last > 0 ? run.OptimizerState(last) : null);
+    }
+
+    Optimizer MakeOptimizer(List<(string name, Tensor param)> trainable) => config.Optimizer == "sgd"
+        ? new Sgd(trainable, config.Momentum, config.WeightDecay)
+        : new AdamW(trainable, config.WeightDecay);
+
+    static void LoadOptimizer(Optimizer optimizer, string path)
+    {
+        using var f = Safetensors.Open(path);
+        var state = f.LoadAll();
+        try { optimizer.LoadStateDict(state, path); }
+        finally { foreach (var t in state.Values) t.Dispose(); }
+    }
+
+    EpochMetrics TrainEpoch(TaskModel model, DataLoader loader, Optimizer optimizer, List<(string name, Tensor param)> trainable,
+        LrSchedule schedule, Phase phase, int epoch, int phaseEpoch, IReadOnlyList<Phase> phases)
+    {
+        model.Train(true);
+        var clock = Stopwatch.StartNew();
+        double lossSum = 0, lr = 0;
+        long correct = 0, seen = 0;
+        int batches = loader.BatchesPerEpoch, b = 0;
+        int totalEpochs = phases.Sum(p => p.Epochs);
+        foreach (var batch in loader.Epoch(epoch))
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                lr = schedule.GetLr((phaseEpoch - 1) * batches + b);
+                optimizer.ZeroGrad();
+                var (loss, right) = model.Loss(batch.Images.to(device), batch.Labels.to(device));
+                double value = loss.item<float>();
+                if (!double.IsFinite(value))
+                    throw new InvariscopeException($"epoch {epoch}, step {b + 1}: the loss is {value}; stopped. " +
+                                                   $"The last good checkpoint is {run.Weights(epoch - 1)}");
+                loss.backward();
+                if (config.GradClip > 0) ClipGradNorm(trainable, config.GradClip);
+                optimizer.Step(lr);
+                long n = batch.Labels.shape[0];
+                lossSum += value * n;
+                correct += right;
+                seen += n;
+                b++;
+                onStep?.Invoke(new StepProgress(epoch, totalEpochs, phase.Name, b, batches, lossSum / seen, (double)correct / seen,
+                    seen / clock.Elapsed.TotalSeconds));
+            }
+        }
+        double secs = clock.Elapsed.TotalSeconds;
+        return new EpochMetrics(epoch, phase.Name, lossSum / seen, (double)correct / seen, double.NaN, double.NaN, lr, secs, seen / secs);
+    }
+
+    /// <summary>Scales all gradients so their global L2 norm is at most <paramref name="maxNorm"/> (as clip_grad_norm_).</summary>
+    static void ClipGradNorm(List<(string name, Tensor param)> trainable, double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var grads = trainable.Select(p => p.param.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0) return;
+        var total = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
+        double coef = maxNorm / (total + 1e-6);
+        if (coef < 1) foreach (var g in grads) g.mul_(coef);
+    }
+
+    void WriteEnergy(TaskModel model, IImageDataset train, TransformSpec evalTf, int epoch)
+    {
+        var (loss, acc) = Evaluator.Run(model, train, evalTf, config.BatchSize, device);
+        RunFolder.WriteAtomic(run.EnergyJson, new JsonObject { ["epoch"] = epoch, ["train_loss"] = loss, ["train_acc"] = acc }.ToJsonString());
+        log?.Invoke($"energy at the start of finetuning: train loss {loss:F4}, train acc {acc:P1}");
+    }
+
+    void SaveEpoch(TaskModel model, Optimizer? optimizer, int epoch, int phaseIndex, int phaseEpoch, bool phaseDone, EpochMetrics? row)
+    {
+        var meta = new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["seed"] = config.Seed.ToString() };
+        model.Save(run.Weights(epoch), run.DecoderWeights(epoch), meta);
+        if (optimizer is not null)
+        {
+            var state = optimizer.StateDict();
+            try { Safetensors.Save(run.OptimizerState(epoch), state); }
+            finally { foreach (var t in state.Values) t.Dispose(); }
+        }
+        var side = new JsonObject
+        {
+            ["epoch"] = epoch,
+            ["phase_index"] = phaseIndex,
+            ["phase_epoch"] = phaseEpoch,
+            ["phase_done"] = phaseDone,
+            ["seed"] = config.Seed,
+            ["metrics"] = row is null ? null : JsonSerializer.SerializeToNode(row),
+            ["config"] = JsonNode.Parse(config.ToJson()),
+            ["model_config"] = JsonNode.Parse(model.Vit.Config.ToJson()),
+            ["versions"] = Versions.Describe(),
+        };
+        RunFolder.WriteAtomic(run.Sidecar(epoch), side.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+}
