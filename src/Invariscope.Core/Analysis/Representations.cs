@@ -1,5 +1,6 @@
 using Invariscope.Models;
 using Invariscope.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Invariscope.Analysis;
@@ -28,7 +29,7 @@ public static class Representations
         for (long start = 0; start < n; start += batchSize)
         {
             using var scope = NewDisposeScope();
-            var batch = images[start..Math.Min(n, start + batchSize)].to(float32).to(device);
+            var batch = images[TensorIndex.Slice(start, Math.Min(n, start + batchSize))].to(float32).to(device);
             using var outputs = model.ForwardIntermediates(batch, layers, stopEarly);
             void Keep(string name, Tensor? t)
             {

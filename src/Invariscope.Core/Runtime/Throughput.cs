@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Invariscope.Models;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Invariscope.Runtime;
