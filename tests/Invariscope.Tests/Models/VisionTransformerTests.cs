@@ -53,12 +53,12 @@ public class VisionTransformerTests
     {
         using var m = Tiny();
         var calls = new int[4];
-        var hooks = new List<HookRemover>();
+        var hooks = new List<Action>();
         foreach (var (name, module) in m.named_modules())
             if (module is Block block && name.StartsWith("blocks.") && int.TryParse(name["blocks.".Length..], out var i))
             {
                 int index = i;
-                hooks.Add(block.register_forward_hook((_, _, output) => { calls[index]++; return output; }));
+                hooks.Add(block.register_forward_hook((_, _, output) => { calls[index]++; return output; }).remove);
             }
         using var x = randn(1, 3, 32, 32);
         using var _ = no_grad();
@@ -75,7 +75,7 @@ public class VisionTransformerTests
             Assert.NotNull(r.Logits);
         }
         Assert.Equal([2, 2, 1, 1], calls);
-        foreach (var h in hooks) h.remove();
+        foreach (var h in hooks) h();
     }
 
     [Fact]
