@@ -12,6 +12,7 @@ public static class CliApp
         var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
         root.Subcommands.Add(Commands.ExtractCommand.Create());
         root.Subcommands.Add(Commands.BenchCommand.Create());
+        root.Subcommands.Add(Commands.CkaCommand.Create());
         return root;
     }
 
