@@ -15,6 +15,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.TrainCommand.CreateTrain());
         root.Subcommands.Add(Commands.TrainCommand.CreateFinetune());
         root.Subcommands.Add(Commands.BenchCommand.Create());
+        root.Subcommands.Add(Commands.CkaCommand.Create());
         return root;
     }
 
