@@ -74,9 +74,24 @@ public static class TrainCommand
                     bar!.Suffix = $"loss {p.Loss:F4} acc {p.Acc:P1} {p.ImagesPerSecond:F0} img/s";
                     bar.Report((p.Batch, p.Batches));
                 });
-            var metrics = trainer.Run(parse.GetValue(resume));
-            stdout.WriteLine($"run folder: {run.Root} ({metrics.Count} epochs; checkpoints in {run.CheckpointDir})");
-            return 0;
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var metrics = trainer.Run(parse.GetValue(resume), cancel.Token);
+                stdout.WriteLine($"run folder: {run.Root} ({metrics.Count} epochs; checkpoints in {run.CheckpointDir})");
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"invariscope: stopped; every complete epoch is kept. Continue with: --out {run.Root} --resume");
+                return 130;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
         });
         return command;
     }

@@ -74,12 +74,14 @@ public sealed record TrainConfig
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
     /// <summary>Parses and validates; <paramref name="source"/> names the file in errors.</summary>
-    public static TrainConfig FromJson(string json, string source)
+    public static TrainConfig FromJson(string json, string source) => Parse(json, source).Validate(source);
+
+    static TrainConfig Parse(string json, string source)
     {
         try
         {
-            return (JsonSerializer.Deserialize<TrainConfig>(json, Options)
-                    ?? throw new InvariscopeException($"{source}: empty config")).Validate(source);
+            return JsonSerializer.Deserialize<TrainConfig>(json, Options)
+                   ?? throw new InvariscopeException($"{source}: empty config");
         }
         catch (JsonException e)
         {
@@ -92,7 +94,8 @@ public sealed record TrainConfig
         File.Exists(path) ? FromJson(File.ReadAllText(path), path) : throw new InvariscopeException($"{path}: config file not found");
 
     /// <summary>
-    /// Overrides one field by its JSON name from text (e.g. <c>lr</c>, <c>1e-4</c>); an unknown name is an error.
+    /// Overrides one field by its JSON name from text (e.g. <c>lr</c>, <c>1e-4</c>); an unknown name or a value
+    /// of the wrong type is an error. Call <see cref="Validate"/> after the last override.
     /// </summary>
     public TrainConfig With(string field, string value)
     {
@@ -100,7 +103,7 @@ public sealed record TrainConfig
         if (!node.ContainsKey(field))
             throw new InvariscopeException($"unknown config field '{field}' (known: {string.Join(", ", node.Select(kv => kv.Key))})");
         node[field] = ParseValue(value);
-        return FromJson(node.ToJsonString(), $"--set {field}={value}");
+        return Parse(node.ToJsonString(), $"--set {field}={value}");
     }
 
     static System.Text.Json.Nodes.JsonNode? ParseValue(string value)

@@ -18,8 +18,12 @@ public sealed record StepProgress(int Epoch, int TotalEpochs, string Phase, int 
 public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
     Action<string>? log = null, Action<StepProgress>? onStep = null)
 {
-    /// <summary>Runs to the end; with <paramref name="resume"/>, continues a killed run. Returns all epochs' metrics.</summary>
-    public IReadOnlyList<EpochMetrics> Run(bool resume = false)
+    /// <summary>
+    /// Runs to the end; with <paramref name="resume"/>, continues a killed or cancelled run from its last complete
+    /// epoch. Cancelling stops between steps (throwing <see cref="OperationCanceledException"/>) and keeps every
+    /// complete epoch. Returns all epochs' metrics.
+    /// </summary>
+    public IReadOnlyList<EpochMetrics> Run(bool resume = false, CancellationToken cancel = default)
     {
         PrepareFolder(resume);
         var train = DatasetSpecs.Open(config.Data);
@@ -35,9 +39,8 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         var trainTf = new TransformSpec(size, config.Augment ? Math.Max(1, size / 8) : 0, config.Augment, config.Normalize);
         var evalTf = TransformSpec.Eval(size, config.Normalize);
         var phases = TrainingPlan.For(config);
-        var metrics = resume ? run.ReadMetrics() : [];
-
         var (epoch, phaseIndex, phaseEpoch, optimState) = resume ? Restore(model) : Start(model);
+        var metrics = resume ? run.ReadMetrics().Where(m => m.Epoch <= epoch).ToList() : [];
         using var loader = new DataLoader(train, trainTf, new LoaderOptions(config.BatchSize, Seed: config.Seed));
         for (; phaseIndex < phases.Count; phaseIndex++, phaseEpoch = 0, optimState = null)
         {
@@ -56,7 +59,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
             {
                 epoch++;
                 phaseEpoch++;
-                var row = TrainEpoch(model, loader, optimizer, trainable, schedule, phase, epoch, phaseEpoch, phases);
+                var row = TrainEpoch(model, loader, optimizer, trainable, schedule, phase, epoch, phaseEpoch, phases, cancel);
                 if (val is not null)
                 {
                     var (vl, va) = Evaluator.Run(model, val, evalTf, config.BatchSize, device);
@@ -81,7 +84,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         if (resume)
         {
             var saved = TrainConfig.FromJson(JsonNode.Parse(File.ReadAllText(run.ConfigPath))!["train"]!.ToJsonString(), run.ConfigPath);
-            if (saved with { Device = config.Device } != config with { Device = config.Device })
+            if ((saved with { Device = config.Device }).ToJson() != config.ToJson())
                 throw new InvariscopeException($"{run.ConfigPath}: the run was started with a different config; resume it with the same one");
             return;
         }
@@ -122,7 +125,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
     }
 
     EpochMetrics TrainEpoch(TaskModel model, DataLoader loader, Optimizer optimizer, List<(string name, Tensor param)> trainable,
-        LrSchedule schedule, Phase phase, int epoch, int phaseEpoch, IReadOnlyList<Phase> phases)
+        LrSchedule schedule, Phase phase, int epoch, int phaseEpoch, IReadOnlyList<Phase> phases, CancellationToken cancel)
     {
         model.Train(true);
         var clock = Stopwatch.StartNew();
@@ -135,6 +138,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
             using var scope = NewDisposeScope();
             using (batch)
             {
+                cancel.ThrowIfCancellationRequested();
                 lr = schedule.GetLr((phaseEpoch - 1) * batches + b);
                 optimizer.ZeroGrad();
                 var (loss, right) = model.Loss(batch.Images.to(device), batch.Labels.to(device));

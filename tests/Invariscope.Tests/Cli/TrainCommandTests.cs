@@ -1,0 +1,55 @@
+using Invariscope.Training;
+
+namespace Invariscope.Tests.Cli;
+
+public class TrainCommandTests
+{
+    const string Data = "synthetic:shapes?size=16&n=64&seed=2";
+
+    [Fact]
+    public void TrainsThenFinetunesFromItsCheckpoint()
+    {
+        using var dir = new TestData.TempDir();
+        var (code, stdout, stderr) = TestData.Cli("train", "--data", Data, "--epochs", "1", "--batch-size", "32",
+            "--set", "val_fraction=0.25", "--out", dir.File("a"), "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("epoch 1 [train]", stdout);
+        var start = new RunFolder(dir.File("a")).Weights(1);
+        (code, stdout, stderr) = TestData.Cli("finetune", "--init", start, "--strategy", "lp-ft", "--data", "synthetic:texture?size=16&n=64&seed=2",
+            "--epochs", "1", "--set", "lp_epochs=1", "--batch-size", "32", "--out", dir.File("b"), "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("[lp]", stdout);
+        Assert.Contains("[ft]", stdout);
+        Assert.Equal([0, 1, 2], new RunFolder(dir.File("b")).CompleteEpochs());
+    }
+
+    [Fact]
+    public void AConfigFileWithFlagOverridesIsWrittenResolvedIntoTheRun()
+    {
+        using var dir = new TestData.TempDir();
+        File.WriteAllText(dir.File("exp.json"), """{"data": "synthetic:count?size=16&n=48&seed=1", "epochs": 5, "batch_size": 16}""");
+        var (code, _, stderr) = TestData.Cli("train", "--config", dir.File("exp.json"), "--epochs", "1", "--out", dir.File("run"), "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        var saved = File.ReadAllText(new RunFolder(dir.File("run")).ConfigPath);
+        Assert.Contains("\"epochs\": 1", saved);
+        Assert.Contains("\"batch_size\": 16", saved);
+        Assert.Contains("synthetic:count", saved);
+    }
+
+    [Theory]
+    [InlineData(new[] { "train", "--set", "nosuch=1" }, "nosuch")]
+    [InlineData(new[] { "train", "--epochs", "two" }, "epochs")]
+    [InlineData(new[] { "finetune" }, "needs 'init'")]
+    [InlineData(new[] { "finetune", "--init", "/nope/ckpt.safetensors" }, "/nope/ckpt.safetensors")]
+    [InlineData(new[] { "train", "--config", "/nope/exp.json" }, "/nope/exp.json")]
+    [InlineData(new[] { "train", "--data", "nosuchscheme:/x" }, "nosuchscheme")]
+    [InlineData(new[] { "train", "--preset", "mine" }, "--preset mine")]
+    public void BadInputIsOneLineAndExitsNonZero(string[] args, string mentioned)
+    {
+        using var dir = new TestData.TempDir();
+        var (code, _, stderr) = TestData.Cli([.. args, "--out", dir.File("run"), "--device", "cpu"]);
+        Assert.Equal(1, code);
+        Assert.Contains(mentioned, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+}
