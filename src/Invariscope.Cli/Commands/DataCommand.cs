@@ -1,20 +1,22 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Invariscope.Data;
+using Invariscope.Data.Corruptions;
 using Invariscope.Runtime;
 
 namespace Invariscope.Cli.Commands;
 
-/// <summary><c>invariscope data info|preview|bench DATASET</c>: inspect a dataset spec.</summary>
+/// <summary><c>invariscope data info|preview|bench|corrupt DATASET</c>: inspect a dataset spec, or write a corrupted copy.</summary>
 public static class DataCommand
 {
     /// <summary>Builds the <c>data</c> command group.</summary>
     public static Command Build()
     {
-        var data = new Command("data", "Inspect datasets.\n" + DatasetSpecs.Help);
+        var data = new Command("data", "Inspect datasets, or write corrupted copies.\n" + DatasetSpecs.Help);
         data.Subcommands.Add(Info());
         data.Subcommands.Add(Preview());
         data.Subcommands.Add(Bench());
+        data.Subcommands.Add(Corrupt());
         return data;
     }
 
@@ -112,5 +114,63 @@ public static class DataCommand
             return 0;
         });
         return command;
+    }
+
+    static Command Corrupt()
+    {
+        var spec = DatasetArgument();
+        var outDir = new Option<string>("--out") { Description = "output folder (created if needed)", Required = true };
+        var corruptions = new Option<string>("--corruptions")
+        {
+            Description = "all, or a comma-separated list of: " + string.Join(", ", Corruptions.All),
+            DefaultValueFactory = _ => "all",
+        };
+        var seed = new Option<int>("--seed") { Description = "base seed (image i uses seed + i)", DefaultValueFactory = _ => 0 };
+        var command = new Command("corrupt",
+            "Write a corrupted copy in the CIFAR-10-C layout: DIR/<corruption>.npy (severities 1-5 stacked), " +
+            "DIR/labels.npy and DIR/info.json; read it back with cifar-c:DIR?corruption=NAME&severity=S.")
+            { spec, outDir, corruptions, seed };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var source = parse.GetValue(spec)!;
+            var folder = parse.GetValue(outDir)!;
+            var names = ParseCorruptions(parse.GetValue(corruptions)!);
+            int baseSeed = parse.GetValue(seed);
+            var dataset = DatasetSpecs.Open(source);
+            try
+            {
+                CifarCWriter.Write(dataset, folder, names, baseSeed, new ProgressBar("corrupt"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InvariscopeException($"{folder}: cannot write: {e.Message}", e);
+            }
+            new CifarCInfo
+            {
+                Source = source,
+                ClassNames = dataset.ClassNames,
+                Corruptions = names,
+                Seed = baseSeed,
+                Count = dataset.Count,
+            }.Write(folder);
+            output.WriteLine($"wrote {folder}: {names.Count} corruption(s) x 5 severities x {dataset.Count} images of {dataset.Name}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>all</c> or a comma-separated list of known corruption names (duplicates dropped, order kept).</summary>
+    static IReadOnlyList<string> ParseCorruptions(string value)
+    {
+        if (value.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Corruptions.All;
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(n => n.ToLowerInvariant()).Distinct().ToArray();
+        if (names.Length == 0)
+            throw new InvariscopeException($"--corruptions '{value}': expected all or a list like fog,gaussian_noise");
+        foreach (var name in names)
+            if (!Corruptions.All.Contains(name))
+                throw new InvariscopeException($"--corruptions: unknown corruption '{name}'; valid: all, {string.Join(", ", Corruptions.All)}");
+        return names;
     }
 }

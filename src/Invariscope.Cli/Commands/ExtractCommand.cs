@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Invariscope.Analysis;
 using Invariscope.Checkpoints;
+using Invariscope.Data;
 using Invariscope.Formats;
 using Invariscope.Models;
 using Invariscope.Runtime;
+using static TorchSharp.torch;
 
 namespace Invariscope.Cli.Commands;
 
@@ -16,34 +18,64 @@ public static class ExtractCommand
         var weights = new Option<string>("--weights") { Description = "checkpoint (.safetensors; timm, Hugging Face or ours)", Required = true };
         var config = new Option<string?>("--config") { Description = "architecture JSON: timm constructor arguments or an HF config.json" };
         var preset = new Option<string?>("--preset") { Description = $"named architecture ({string.Join(", ", VitPresets.Names)}, or e.g. B/32)" };
-        var input = new Option<string>("--input") { Description = "FILE.safetensors:TENSOR, a (N,3,H,W) float tensor already normalised", Required = true };
+        var input = new Option<string?>("--input") { Description = "FILE.safetensors:TENSOR, a (N,3,H,W) float tensor already normalised (or use --data)" };
+        var data = new Option<string?>("--data")
+        {
+            Description = "a dataset spec instead of --input: its images get the eval transform at the model's img_size; " +
+                          "its labels are written as 'labels' (int64)",
+        };
+        var limit = new Option<int?>("--limit") { Description = "with --data: a seeded random subset of N examples (seed 0), in index order" };
+        var normalize = new Option<string?>("--normalize")
+        {
+            Description = "with --data: normalisation preset (" + string.Join(", ", Normalization.PresetNames) + "); default vit (mean = std = 0.5)",
+        };
         var layers = new Option<string?>("--layers") { Description = "blocks to dump: all (default), N = the last N, or a list like 0,3,-1" };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 64 };
         var output = new Option<string>("--out") { Description = "output .safetensors file", Required = true };
         var command = new Command("extract", "Dump per-layer representations: block0..block{L-1}, final_norm, pre_logits, logits.")
         {
-            weights, config, preset, input, layers, batch, output,
+            weights, config, preset, input, data, limit, normalize, layers, batch, output,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
         {
+            var inputRef = parse.GetValue(input);
+            var dataSpec = parse.GetValue(data);
+            if ((inputRef is null) == (dataSpec is null))
+                throw new InvariscopeException("extract: give exactly one of --input FILE.safetensors:TENSOR or --data DATASET");
+            if (dataSpec is null && (parse.GetValue(limit) is not null || parse.GetValue(normalize) is not null))
+                throw new InvariscopeException("extract: --limit and --normalize apply only with --data");
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             using var model = VitCheckpoint.Load(parse.GetValue(weights)!, parse.GetValue(config), parse.GetValue(preset));
-            var (file, tensor) = Safetensors.ParseTensorRef(parse.GetValue(input)!);
-            using var source = Safetensors.Open(file);
-            using var images = source.Get(tensor);
-            Representations.CheckInput(model.Config, images, $"{file}:{tensor}");
+            var metadata = new Dictionary<string, string> { ["weights"] = Path.GetFullPath(parse.GetValue(weights)!) };
+            Tensor images;
+            Tensor? labels = null;
+            if (inputRef is not null)
+            {
+                var (file, tensor) = Safetensors.ParseTensorRef(inputRef);
+                using var source = Safetensors.Open(file);
+                images = source.Get(tensor);
+                Representations.CheckInput(model.Config, images, $"{file}:{tensor}");
+                metadata["input"] = $"{Path.GetFullPath(file)}:{tensor}";
+            }
+            else
+            {
+                var norm = parse.GetValue(normalize) ?? "vit";
+                (images, labels) = LoadDataset(dataSpec!, parse.GetValue(limit), model.Config, norm);
+                metadata["data"] = dataSpec!;
+                metadata["normalize"] = norm;
+                if (parse.GetValue(limit) is int n) metadata["limit"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
             var selection = LayerSelection.Parse(parse.GetValue(layers));
-            var result = Representations.Extract(model, images, selection, dev, parse.GetValue(batch),
-                progress: new ProgressBar("extract"));
+            Dictionary<string, Tensor> result;
+            using (images)
+                result = Representations.Extract(model, images, selection, dev, parse.GetValue(batch),
+                    progress: new ProgressBar("extract"));
+            if (labels is not null) result["labels"] = labels;
             try
             {
                 var outPath = parse.GetValue(output)!;
-                Safetensors.Save(outPath, result, new Dictionary<string, string>
-                {
-                    ["weights"] = Path.GetFullPath(parse.GetValue(weights)!),
-                    ["input"] = $"{Path.GetFullPath(file)}:{tensor}",
-                });
+                Safetensors.Save(outPath, result, metadata);
                 parse.InvocationConfiguration.Output.WriteLine(
                     $"wrote {outPath}: {string.Join(", ", result.Select(kv => $"{kv.Key} {StrictLoad.Shape(kv.Value.shape)}"))}");
             }
@@ -54,5 +86,42 @@ public static class ExtractCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The first <paramref name="limit"/> examples of <paramref name="spec"/> (a seeded subset, seed 0; all when
+    /// null) as an eval-transformed (N, 3, img_size, img_size) float tensor, and their labels as int64 (N).
+    /// </summary>
+    static (Tensor Images, Tensor Labels) LoadDataset(string spec, int? limit, VitConfig config, string normalize)
+    {
+        IImageDataset dataset = DatasetSpecs.Open(spec);
+        if (limit is int n) dataset = dataset.Limit(n);
+        if (dataset.Count == 0) throw new InvariscopeException($"{dataset.Name}: no examples to extract");
+        if (config.InChans != 3)
+            throw new InvariscopeException($"--data {spec}: the transform gives 3-channel images but the model takes {config.InChans}");
+        var transform = new ImageTransform(TransformSpec.Eval(config.ImgSize, normalize));
+        const int chunk = 256;
+        var parts = new List<Tensor>();
+        var labels = new long[dataset.Count];
+        try
+        {
+            for (int start = 0; start < dataset.Count; start += chunk)
+            {
+                int count = Math.Min(chunk, dataset.Count - start);
+                var batch = new Image8[count];
+                Parallel.For(0, count, j => batch[j] = dataset.GetImage(start + j));
+                for (int j = 0; j < count; j++) labels[start + j] = dataset.GetLabel(start + j);
+                parts.Add(transform.Apply(batch, new ulong[count]));
+            }
+            var images = parts.Count == 1 ? parts[0] : cat(parts, dim: 0);
+            if (parts.Count > 1) foreach (var p in parts) p.Dispose();
+            parts.Clear();
+            return (images, tensor(labels, [labels.Length]));
+        }
+        catch
+        {
+            foreach (var p in parts) p.Dispose();
+            throw;
+        }
     }
 }

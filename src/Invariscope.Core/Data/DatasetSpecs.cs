@@ -1,3 +1,4 @@
+using Invariscope.Data.Corruptions;
 using Invariscope.Runtime;
 
 namespace Invariscope.Data;
@@ -16,6 +17,7 @@ public sealed record DatasetScheme(string Help, IReadOnlyList<string> Keys, Func
 /// <item><c>mnist:DIR[?split=train|test]</c>, <c>fashion-mnist:DIR[?split=train|test]</c> (IDX files, .gz or raw)</item>
 /// <item><c>folder:DIR[?skip_bad=true]</c> (DIR/&lt;class&gt;/&lt;image&gt;.png|jpg|jpeg)</item>
 /// <item><c>synthetic:TASK[?size=32&amp;n=10000&amp;seed=0&amp;shift=none|ood]</c>, TASK = shapes, texture or count</item>
+/// <item><c>cifar-c:DIR?corruption=NAME&amp;severity=1..5[&amp;classes_file=F]</c> (CIFAR-10-C layout, e.g. written by <c>data corrupt</c>)</item>
 /// </list>
 /// Common keys, applied in this order: <c>classes=0-4</c> or <c>0,2,5</c> (keep those classes, relabelled
 /// 0..k-1); <c>val=F&amp;part=train|val&amp;split_seed=S</c> (stratified seeded split, default part=train, S=0);
@@ -45,6 +47,10 @@ public static class DatasetSpecs
             ["size", "n", "seed", "shift"],
             (task, q) => new SyntheticDataset(SyntheticDataset.ParseTask(task), q.Int("n", 10000), q.Int("seed", 0),
                 q.Int("size", 32), q.Choice("shift", "none", "none", "ood") == "ood")),
+        ["cifar-c"] = new("cifar-c:DIR?corruption=NAME&severity=1..5[&classes_file=F]  CIFAR-10-C layout (NAME.npy, labels.npy;\n" +
+                          "      class names from F (one a line), else DIR/info.json, else CIFAR-10's for 10 classes, else 0..K-1)",
+            ["corruption", "severity", "classes_file"],
+            (path, q) => CifarCInfo.OpenSpec(path, q)),
     };
 
     /// <summary>The grammar and the registered schemes, for command help.</summary>

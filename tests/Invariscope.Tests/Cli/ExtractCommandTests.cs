@@ -1,3 +1,4 @@
+using Invariscope.Data;
 using Invariscope.Formats;
 using static TorchSharp.torch;
 
@@ -76,6 +77,83 @@ public class ExtractCommandTests
         var resolved = args.Select(a => a == "W" ? TestData.Fixture("timm_vit_tiny32.safetensors")
             : a.StartsWith("IN:") ? TestData.Fixture("timm_vit_tiny32_expected.safetensors") + a[2..] : a);
         var (code, _, stderr) = TestData.Cli(["extract", .. resolved, "--out", dir.File("o.safetensors")]);
+        Assert.Equal(1, code);
+        Assert.Contains(mentioned, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(dir.File("o.safetensors")));
+    }
+
+    const string Shapes = "synthetic:shapes?size=32&n=12";
+
+    static (int code, string stdout, string stderr) ExtractTimm(params string[] args) => TestData.Cli(
+    [
+        "extract", "--weights", TestData.Fixture("timm_vit_tiny32.safetensors"),
+        "--config", TestData.Fixture("timm_vit_tiny32_config.json"), "--device", "cpu", .. args,
+    ]);
+
+    [Fact]
+    public void DataWritesBlocksAndLabels()
+    {
+        using var dir = new TestData.TempDir();
+        var output = dir.File("reps.safetensors");
+        var (code, stdout, stderr) = ExtractTimm("--data", Shapes, "--out", output);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("labels (12)", stdout);
+        var actual = LoadAll(output);
+        for (int i = 0; i < 4; i++) Assert.Equal([12L, 65, 64], actual[$"block{i}"].shape);
+        Assert.Equal([12L], actual["labels"].shape);
+        Assert.Equal(int64, actual["labels"].dtype);
+        var dataset = DatasetSpecs.Open(Shapes);
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => (long)dataset.GetLabel(i)), actual["labels"].data<long>().ToArray());
+        using var file = Safetensors.Open(output);
+        Assert.Equal(Shapes, file.Metadata["data"]);
+    }
+
+    [Theory]
+    [InlineData(null, "vit")]
+    [InlineData("5", "imagenet")]
+    public void DataEqualsInputBuiltWithTheSameTransform(string? limit, string normalize)
+    {
+        using var dir = new TestData.TempDir();
+        IImageDataset dataset = DatasetSpecs.Open(Shapes);
+        if (limit is not null) dataset = dataset.Limit(int.Parse(limit));
+        var transform = new ImageTransform(TransformSpec.Eval(32, normalize));
+        var images = Enumerable.Range(0, dataset.Count).Select(dataset.GetImage).ToArray();
+        using (var input = transform.Apply(images, new ulong[images.Length]))
+            Safetensors.Save(dir.File("in.safetensors"), new Dictionary<string, Tensor> { ["x"] = input });
+
+        var (code, _, stderr) = ExtractTimm("--input", dir.File("in.safetensors") + ":x", "--out", dir.File("a.safetensors"));
+        Assert.True(code == 0, stderr);
+        string[] dataArgs = limit is null ? ["--data", Shapes] : ["--data", Shapes, "--limit", limit];
+        if (normalize != "vit") dataArgs = [.. dataArgs, "--normalize", normalize];
+        (code, _, stderr) = ExtractTimm([.. dataArgs, "--out", dir.File("b.safetensors")]);
+        Assert.True(code == 0, stderr);
+
+        var fromInput = LoadAll(dir.File("a.safetensors"));
+        var fromData = LoadAll(dir.File("b.safetensors"));
+        Assert.Equal(fromInput.Keys.Append("labels").Order(), fromData.Keys.Order());
+        Assert.Equal(dataset.Count, fromData["labels"].shape[0]);
+        foreach (var (name, t) in fromInput)
+            Assert.True(TestData.MaxAbsDiff(t, fromData[name]) == 0, name);
+    }
+
+    public static TheoryData<string[], string> BadDataArgs() => new()
+    {
+        { [], "exactly one of --input" },
+        { ["--data", Shapes, "--input", "IN:input"], "exactly one of --input" },
+        { ["--input", "IN:input", "--limit", "3"], "--limit" },
+        { ["--data", Shapes, "--normalize", "zscore"], "zscore" },
+        { ["--data", Shapes, "--limit", "-1"], "limit -1" },
+        { ["--data", "synthetic:shapes?size=32&n=12&bogus=1"], "bogus" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadDataArgs))]
+    public void BadDataArgsExitNonZeroWithOneLine(string[] args, string mentioned)
+    {
+        using var dir = new TestData.TempDir();
+        var resolved = args.Select(a => a.StartsWith("IN:") ? TestData.Fixture("timm_vit_tiny32_expected.safetensors") + a[2..] : a);
+        var (code, _, stderr) = ExtractTimm([.. resolved, "--out", dir.File("o.safetensors")]);
         Assert.Equal(1, code);
         Assert.Contains(mentioned, stderr);
         Assert.Single(stderr.Trim().Split('\n'));
