@@ -10,6 +10,7 @@ public static class CliApp
     public static RootCommand Build()
     {
         var root = new RootCommand("Invariscope: what did finetuning do to this vision transformer, layer by layer?");
+        root.Subcommands.Add(Commands.DemoCommand.Create());
         root.Subcommands.Add(Commands.ExtractCommand.Create());
         root.Subcommands.Add(Commands.DataCommand.Build());
         root.Subcommands.Add(Commands.TrainCommand.CreateTrain());

@@ -88,40 +88,13 @@ public static class ExtractCommand
         return command;
     }
 
-    /// <summary>
-    /// The first <paramref name="limit"/> examples of <paramref name="spec"/> (a seeded subset, seed 0; all when
-    /// null) as an eval-transformed (N, 3, img_size, img_size) float tensor, and their labels as int64 (N).
-    /// </summary>
+    /// <summary>The first <paramref name="limit"/> examples of <paramref name="spec"/> (a seeded subset, seed 0; all when null), eval-transformed.</summary>
     static (Tensor Images, Tensor Labels) LoadDataset(string spec, int? limit, VitConfig config, string normalize)
     {
         IImageDataset dataset = DatasetSpecs.Open(spec);
         if (limit is int n) dataset = dataset.Limit(n);
-        if (dataset.Count == 0) throw new InvariscopeException($"{dataset.Name}: no examples to extract");
         if (config.InChans != 3)
             throw new InvariscopeException($"--data {spec}: the transform gives 3-channel images but the model takes {config.InChans}");
-        var transform = new ImageTransform(TransformSpec.Eval(config.ImgSize, normalize));
-        const int chunk = 256;
-        var parts = new List<Tensor>();
-        var labels = new long[dataset.Count];
-        try
-        {
-            for (int start = 0; start < dataset.Count; start += chunk)
-            {
-                int count = Math.Min(chunk, dataset.Count - start);
-                var batch = new Image8[count];
-                Parallel.For(0, count, j => batch[j] = dataset.GetImage(start + j));
-                for (int j = 0; j < count; j++) labels[start + j] = dataset.GetLabel(start + j);
-                parts.Add(transform.Apply(batch, new ulong[count]));
-            }
-            var images = parts.Count == 1 ? parts[0] : cat(parts, dim: 0);
-            if (parts.Count > 1) foreach (var p in parts) p.Dispose();
-            parts.Clear();
-            return (images, tensor(labels, [labels.Length]));
-        }
-        catch
-        {
-            foreach (var p in parts) p.Dispose();
-            throw;
-        }
+        return DatasetTensors.Stack(dataset, TransformSpec.Eval(config.ImgSize, normalize));
     }
 }
