@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using Invariscope.Data;
 using Invariscope.Data.Corruptions;
+using Invariscope.Models;
 using Invariscope.Runtime;
+using Invariscope.Training;
 
 namespace Invariscope.Cli.Commands;
 
@@ -89,8 +91,12 @@ public static class DataCommand
         var workers = new Option<int>("--workers") { Description = "loader threads (0 = synchronous, -1 = auto)", DefaultValueFactory = _ => -1 };
         var prefetch = new Option<int>("--prefetch") { Description = "batches built ahead", DefaultValueFactory = _ => 4 };
         var batches = new Option<int>("--batches") { Description = "stop after this many batches (0 = one full epoch)", DefaultValueFactory = _ => 0 };
+        var step = new Option<string?>("--train-step")
+        {
+            Description = "also time a training step of this ViT preset at --size in the same run (e.g. mu/4), to see whether loading keeps up",
+        };
         var command = new Command("bench", "Measure loader throughput (images/s) over one epoch.")
-            { spec, size, batch, norm, pad, flip, workers, prefetch, batches };
+            { spec, size, batch, norm, pad, flip, workers, prefetch, batches, step };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -111,6 +117,16 @@ public static class DataCommand
             output.WriteLine($"{dataset.Name}: {images} images in {count} batches of {loader.Options.BatchSize} " +
                              $"at {transform.Size}x{transform.Size}, norm {transform.Normalize}, {loader.Options.Workers} worker(s)");
             output.WriteLine($"{seconds:F2} s, {images / seconds:F0} images/s");
+            if (parse.GetValue(step) is { } preset)
+            {
+                var config = VitPresets.Get(preset.Contains('@') ? preset : $"{preset}@{transform.Size}") with { NumClasses = dataset.ClassNames.Count };
+                using var model = new VisionTransformer(config, seed: 0);
+                var named = model.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)).ToList();
+                using var opt = new AdamW(named);
+                double trainIps = Throughput.TrainImagesPerSecond(model, TorchSharp.torch.CPU, parse.GetValue(batch), 5, () => { opt.Step(1e-4); opt.ZeroGrad(); });
+                output.WriteLine($"{preset} train step at {config.ImgSize}px, batch {parse.GetValue(batch)}: {trainIps:F0} images/s " +
+                                 $"(loader/train = {images / seconds / trainIps:F1}; above 1 the loader keeps up)");
+            }
             return 0;
         });
         return command;
