@@ -120,7 +120,8 @@ public static class StirInversion
         List<Group> groups, Normalization norm, StirSettings settings, Device device, Action stepDone)
     {
         using var chunkScope = NewDisposeScope();
-        var x = cat(groups.Select(g => noise.narrow(0, g.ImageStart, g.Count)).ToList(), dim: 0).to(device).clamp_(0, 1);
+        // Out-of-place clamp: cat of one tensor and .to(its own device) may return views of the shared noise.
+        var x = cat(groups.Select(g => noise.narrow(0, g.ImageStart, g.Count)).ToList(), dim: 0).to(device).clamp(0, 1);
         var tgt = groups.Select(g => targets[g.Layer].narrow(0, g.ImageStart, g.Count).to(device)).ToArray();
         var tnorm = tgt.Select(t => linalg.vector_norm(t, dims: [1])).ToArray();
         var best = x.clone();
