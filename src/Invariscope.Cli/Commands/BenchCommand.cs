@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Invariscope.Analysis;
+using Invariscope.Data;
 using Invariscope.Models;
 using Invariscope.Runtime;
 using static TorchSharp.torch;
@@ -14,7 +16,68 @@ public static class BenchCommand
         var command = new Command("bench", "Measure throughput against the fp32 matmul rate of this machine, in the same run.");
         command.Subcommands.Add(Forward());
         command.Subcommands.Add(Train());
+        command.Subcommands.Add(StirBench());
         return command;
+    }
+
+    static Command StirBench()
+    {
+        var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
+        var images = new Option<int>("--images") { Description = "images inverted", DefaultValueFactory = _ => 128 };
+        var layers = new Option<string>("--layers") { Description = "all (0..depth, depth = pre_logits) or a comma list", DefaultValueFactory = _ => "all" };
+        var steps = new Option<int>("--steps") { Description = "inversion steps", DefaultValueFactory = _ => 50 };
+        var maxRows = new Option<int>("--max-rows") { Description = "image×layer rows per chunk", DefaultValueFactory = _ => 512 };
+        var command = new Command("stir", "STIR inversion throughput (all layers in one stacked optimisation, random weights) beside fp32 matmul GFLOP/s.")
+            { preset, images, layers, steps, maxRows };
+        var (device, torchLib) = CommonOptions.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var dev = CommonOptions.Resolve(parse, device, torchLib);
+            var output = parse.InvocationConfiguration.Output;
+            var name = parse.GetValue(preset)!;
+            var config = VitPresets.Get(name);
+            int n = parse.GetValue(images), nSteps = parse.GetValue(steps);
+            if (n < 2) throw new InvariscopeException($"--images must be at least 2, got {n}");
+            var layerList = ParseLayers(parse.GetValue(layers)!, config.Depth);
+            output.WriteLine($"device {dev}, torch threads {get_num_threads()}");
+            double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
+            output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
+            using var model = new VisionTransformer(config, seed: 0);
+            using var g = new Generator(1);
+            using var x = rand([n, config.InChans, config.ImgSize, config.ImgSize], generator: g);
+            var settings = new StirSettings(Steps: nSteps, MaxRows: parse.GetValue(maxRows));
+            void Run(StirSettings s)
+            {
+                foreach (var inv in StirInversion.Invert(model, x, layerList, Normalization.Half, s, seed: 0, dev).Values) inv.Dispose();
+            }
+            Run(settings with { Steps = 1 }); // warm-up
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Run(settings);
+            double seconds = clock.Elapsed.TotalSeconds;
+            long rows = (long)n * layerList.Count;
+            // Forward FLOPs of one step: every row runs the embedding and the blocks up to its own layer (pre_logits: all).
+            double stepFlops = layerList.Sum(l => n * Throughput.ForwardFlopsPerImage(config with { Depth = Math.Min(l + 1, config.Depth), NumClasses = 0 }));
+            double rowSteps = (double)rows * nSteps / seconds;
+            double gflops = 3 * stepFlops * nSteps / seconds / 1e9;
+            output.WriteLine($"{name} STIR inversion, {n} images x {layerList.Count} layers ({string.Join(",", layerList)}) = {rows} rows, {nSteps} steps, max rows {settings.MaxRows}: {seconds:F2} s");
+            output.WriteLine($"  {rowSteps:F0} row-steps/s = {gflops:F1} GFLOP/s ({gflops / peak:F2} of matmul; step = forward + backward counted as 3x forward of the rows computed)");
+            return 0;
+        });
+        return command;
+    }
+
+    static List<int> ParseLayers(string text, int depth)
+    {
+        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Enumerable.Range(0, depth + 1).ToList();
+        var list = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, out int l) || l < 0 || l > depth)
+                throw new InvariscopeException($"--layers: '{part}' is not a layer in 0..{depth} ({depth} = pre_logits)");
+            list.Add(l);
+        }
+        if (list.Count == 0) throw new InvariscopeException("--layers: empty");
+        return list.Distinct().Order().ToList();
     }
 
     static Command Train()

@@ -100,6 +100,17 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return (x + pos_embed).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Block <paramref name="index"/> alone, (B,T,D) → (B,T,D), for callers that step through the blocks
+    /// themselves (e.g. STIR's inversion, which stops each row at its own layer).
+    /// </summary>
+    public Tensor Block(int index, Tensor tokens)
+    {
+        if (index < 0 || index >= Config.Depth)
+            throw new ArgumentOutOfRangeException(nameof(index), $"block {index} of a {Config.Depth}-block model");
+        return blocks[index].call(tokens);
+    }
+
     /// <summary>All blocks then the final norm: (B,C,H,W) → (B,T,D).</summary>
     public Tensor ForwardFeatures(Tensor images)
     {
