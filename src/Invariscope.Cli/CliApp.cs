@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.TrainCommand.CreateFinetune());
         root.Subcommands.Add(Commands.BenchCommand.Create());
         root.Subcommands.Add(Commands.CkaCommand.Create());
+        root.Subcommands.Add(Commands.AnalyzeCommand.Create());
         root.Subcommands.Add(Commands.EvaluateCommand.Create());
         root.Subcommands.Add(Commands.FeaturesChangeCommand.Create());
         return root;

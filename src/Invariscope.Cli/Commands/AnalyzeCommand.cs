@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Invariscope.Analysis;
+using Invariscope.Runtime;
+using Invariscope.Training;
+
+namespace Invariscope.Cli.Commands;
+
+/// <summary><c>invariscope analyze</c>: STIR learning/forgetting, invariance flow and CKA divergence, per layer and epoch.</summary>
+public static class AnalyzeCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var d = new AnalysisSettings();
+        var pretrained = new Option<string>("--pretrained") { Description = "the pretrained checkpoint p", Required = true };
+        var finetuned = new Option<string>("--finetuned") { Description = "a finetuned checkpoint, or a run folder (every complete epoch: dynamics)", Required = true };
+        var data = new Option<string>("--data") { Description = "probe images X (dataset spec; the paper: the test split)", Required = true };
+        var metrics = new Option<string>("--metrics") { Description = "comma list of " + string.Join(", ", AnalysisSettings.AllMetrics), DefaultValueFactory = _ => string.Join(",", d.Metrics) };
+        var samples = new Option<int>("--samples") { Description = "probe images N", DefaultValueFactory = _ => d.Samples };
+        var seeds = new Option<int>("--seeds") { Description = "inversion seeds (mean and std over them)", DefaultValueFactory = _ => d.Seeds };
+        var steps = new Option<int>("--steps") { Description = "inversion iterations (STIR default 1000, the paper 500)", DefaultValueFactory = _ => d.Steps };
+        var layers = new Option<string>("--layers") { Description = "all (blocks + pooled feature), N = last N, or a list like 0,5,-1", DefaultValueFactory = _ => d.Layers };
+        var normalize = new Option<string?>("--normalize") { Description = "normalisation inside the forward pass; default: the run's, else vit (mean = std = 0.5)" };
+        var representation = new Option<string>("--representation") { Description = "block representation: tokens (all, flattened), cls or mean", DefaultValueFactory = _ => d.Representation };
+        var maxRows = new Option<int>("--max-rows") { Description = "image-layer rows per inversion batch (memory)", DefaultValueFactory = _ => d.MaxRows };
+        var config = new Option<string?>("--config") { Description = "architecture JSON for checkpoints that carry none" };
+        var preset = new Option<string?>("--preset") { Description = "architecture preset for checkpoints that carry none" };
+        var output = new Option<string>("--out") { Description = "output folder (resumes what is there)", Required = true };
+        var command = new Command("analyze", "Per-layer learning and forgetting of invariances (STIR), invariance flow and CKA divergence.")
+        {
+            pretrained, finetuned, data, metrics, samples, seeds, steps, layers, normalize, representation, maxRows, config, preset, output,
+        };
+        var (device, torchLib) = CommonOptions.AddTo(command);
+        command.SetAction(parse =>
+        {
+            var fin = parse.GetValue(finetuned)!;
+            var settings = new AnalysisSettings
+            {
+                Pretrained = parse.GetValue(pretrained)!, Finetuned = fin, Data = parse.GetValue(data)!,
+                Metrics = parse.GetValue(metrics)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Samples = parse.GetValue(samples), Seeds = parse.GetValue(seeds), Steps = parse.GetValue(steps),
+                Layers = parse.GetValue(layers)!, Normalize = parse.GetValue(normalize) ?? RunNormalization(fin) ?? "vit",
+                Representation = parse.GetValue(representation)!, MaxRows = parse.GetValue(maxRows),
+                Config = parse.GetValue(config), Preset = parse.GetValue(preset),
+            }.Validate();
+            var dev = CommonOptions.Resolve(parse, device, torchLib);
+            var stdout = parse.InvocationConfiguration.Output;
+            var analysis = new InvarianceAnalysis(settings, new AnalysisFolder(parse.GetValue(output)!), dev, stdout.WriteLine,
+                label => new ProgressBar(label, "step"));
+            var results = analysis.Run();
+            Print(stdout, results);
+            stdout.WriteLine($"results: {Path.GetFullPath(Path.Combine(parse.GetValue(output)!, "results.json"))} (+ per_layer.csv, flow.csv, aggregates.csv, inversions.csv)");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The normalisation a run folder (or a run's checkpoint) was trained with, if known.</summary>
+    static string? RunNormalization(string finetuned)
+    {
+        var configPath = Directory.Exists(finetuned) ? new RunFolder(finetuned).ConfigPath
+            : Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(finetuned)))!, "config.json");
+        if (!File.Exists(configPath)) return null;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath));
+        return node?["train"]?["normalize"]?.GetValue<string>();
+    }
+
+    static void Print(TextWriter o, AnalysisResults r)
+    {
+        var last = r.Checkpoints[^1];
+        var metrics = last.PerLayer.Keys.ToList();
+        o.WriteLine($"{last.Checkpoint}: mean over {r.Settings.Seeds} seed(s)");
+        o.WriteLine($"  {"layer",-11}" + string.Concat(metrics.Select(m => $" {m,16}")));
+        for (int l = 0; l < r.Layers.Count; l++)
+            o.WriteLine($"  {r.Layers[l],-11}" + string.Concat(metrics.Select(m => $" {last.PerLayer[m].Mean[l],9:F3} ±{last.PerLayer[m].Std[l],5:F3}")));
+        if (last.FlowSummary is { } f)
+            o.WriteLine($"  flow: compression {f.Compression:F3} (positive part {f.PositiveCompression:F3}), expansion {f.Expansion:F3} (positive part {f.PositiveExpansion:F3})");
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Serialization;
+using Invariscope.Training;
+
+namespace Invariscope.Analysis;
+
+/// <summary>A per-layer metric over seeds: mean and sample std per layer.</summary>
+public sealed record LayerSeries(
+    [property: JsonPropertyName("mean")] double[] Mean,
+    [property: JsonPropertyName("std")] double[] Std,
+    [property: JsonPropertyName("seeds")] int Seeds);
+
+/// <summary>Everything measured for one checkpoint.</summary>
+public sealed record CheckpointResult(
+    [property: JsonPropertyName("checkpoint")] string Checkpoint,
+    [property: JsonPropertyName("epoch")] int? Epoch,
+    [property: JsonPropertyName("per_layer")] IReadOnlyDictionary<string, LayerSeries> PerLayer,
+    [property: JsonPropertyName("flow_mean")] double[][]? FlowMean,
+    [property: JsonPropertyName("flow_std")] double[][]? FlowStd,
+    [property: JsonPropertyName("flow_summary")] FlowSummary? FlowSummary,
+    [property: JsonPropertyName("aggregates")] IReadOnlyDictionary<string, IReadOnlyList<LayerAggregate>> Aggregates);
+
+/// <summary>
+/// The results of an analysis: per checkpoint (epoch), per layer, mean and std over seeds of learning, forgetting,
+/// the two STIR directions and CKA divergence; the flow matrix and its summary; across-layer aggregates; and every
+/// inversion's diagnostics. Written as results.json plus CSV tables, from the cells alone.
+/// </summary>
+public sealed record AnalysisResults(
+    [property: JsonPropertyName("settings")] AnalysisSettings Settings,
+    [property: JsonPropertyName("layers")] IReadOnlyList<string> Layers,
+    [property: JsonPropertyName("checkpoints")] IReadOnlyList<CheckpointResult> Checkpoints,
+    [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions)
+{
+    /// <summary>Reads every finished cell and writes results.json, per_layer.csv, flow.csv, aggregates.csv and inversions.csv.</summary>
+    public static AnalysisResults Collect(AnalysisSettings settings, AnalysisFolder folder, IReadOnlyList<AnalyzedCheckpoint> checkpoints, string[] layers)
+    {
+        var results = new List<CheckpointResult>();
+        var diagnostics = new List<InversionDiagnostics>();
+        foreach (var ckpt in checkpoints)
+        {
+            var cells = Enumerable.Range(0, settings.Seeds).Select(s => AnalysisFolder.Read<AnalysisCell>(folder.Cell(ckpt.Label, s))).OfType<AnalysisCell>().ToList();
+            foreach (var c in cells) diagnostics.AddRange(c.Inversions); // pretrained inversions repeat per checkpoint: Distinct below
+            var perLayer = new Dictionary<string, LayerSeries>();
+            void Add(string name, Func<AnalysisCell, double[]?> pick, bool dissimilarity)
+            {
+                var runs = cells.Select(pick).OfType<double[]>().Select(v => dissimilarity ? v.Select(InvarianceMetrics.Dissimilarity).ToArray() : v).ToList();
+                if (runs.Count == 0) return;
+                var stats = Enumerable.Range(0, layers.Length).Select(l => InvarianceMetrics.MeanStd(runs.Select(r => r[l]).ToList())).ToArray();
+                perLayer[name] = new LayerSeries(stats.Select(s => s.mean).ToArray(), stats.Select(s => s.std).ToArray(), runs.Count);
+            }
+            if (settings.Wants("forgetting")) Add("forgetting", c => c.StirFGivenP, true);
+            if (settings.Wants("learning")) Add("learning", c => c.StirPGivenF, true);
+            if (settings.Wants("stir"))
+            {
+                Add("stir_f_given_p", c => c.StirFGivenP, false);
+                Add("stir_p_given_f", c => c.StirPGivenF, false);
+            }
+            if (AnalysisFolder.Read<double[]>(folder.CkaCell(ckpt.Label)) is { } cka)
+                perLayer["cka_divergence"] = new LayerSeries(cka, new double[cka.Length], 1);
+
+            double[][]? flowMean = null, flowStd = null;
+            FlowSummary? summary = null;
+            var flows = cells.Select(c => c.FlowStir).OfType<double[][]>().Select(m => InvarianceMetrics.Flow(ToArray(m))).ToList();
+            if (flows.Count > 0)
+            {
+                int n = layers.Length;
+                flowMean = new double[n][];
+                flowStd = new double[n][];
+                var mean = new double[n, n];
+                for (int i = 0; i < n; i++)
+                {
+                    flowMean[i] = new double[n];
+                    flowStd[i] = new double[n];
+                    for (int j = 0; j < n; j++)
+                    {
+                        (flowMean[i][j], flowStd[i][j]) = InvarianceMetrics.MeanStd(flows.Select(f => f[i, j]).ToList());
+                        mean[i, j] = flowMean[i][j];
+                    }
+                }
+                summary = InvarianceMetrics.Summarize(mean);
+            }
+            var aggregates = perLayer.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<LayerAggregate>)InvarianceMetrics.Ranges(layers.Length)
+                .Select(r => InvarianceMetrics.Aggregate(kv.Value.Mean, r.from, r.to, r.name)).ToList());
+            results.Add(new CheckpointResult(ckpt.Label, ckpt.Epoch, perLayer, flowMean, flowStd, summary, aggregates));
+        }
+        var all = new AnalysisResults(settings, layers, results, diagnostics.Distinct().ToList());
+        all.Write(folder);
+        return all;
+    }
+
+    static double[,] ToArray(double[][] m)
+    {
+        var a = new double[m.Length, m.Length];
+        for (int i = 0; i < m.Length; i++)
+            for (int j = 0; j < m.Length; j++) a[i, j] = m[i][j];
+        return a;
+    }
+
+    static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    void Write(AnalysisFolder folder)
+    {
+        AnalysisFolder.Write(Path.Combine(folder.Root, "results.json"), this);
+        var perLayer = new StringBuilder("checkpoint,epoch,layer,metric,mean,std,seeds\n");
+        var flow = new StringBuilder("checkpoint,epoch,pretrained_layer,finetuned_layer,mean,std\n");
+        var aggregates = new StringBuilder("checkpoint,epoch,metric,range,from,to,mean,std,min,max\n");
+        foreach (var c in Checkpoints)
+        {
+            foreach (var (metric, s) in c.PerLayer)
+                for (int l = 0; l < Layers.Count; l++)
+                    perLayer.Append($"{c.Checkpoint},{c.Epoch},{Layers[l]},{metric},{F(s.Mean[l])},{F(s.Std[l])},{s.Seeds}\n");
+            if (c.FlowMean is not null)
+                for (int i = 0; i < Layers.Count; i++)
+                    for (int j = 0; j < Layers.Count; j++)
+                        flow.Append($"{c.Checkpoint},{c.Epoch},{Layers[i]},{Layers[j]},{F(c.FlowMean[i][j])},{F(c.FlowStd![i][j])}\n");
+            foreach (var (metric, list) in c.Aggregates)
+                foreach (var a in list)
+                    aggregates.Append($"{c.Checkpoint},{c.Epoch},{metric},{a.Range},{a.From},{a.To},{F(a.Mean)},{F(a.Std)},{F(a.Min)},{F(a.Max)}\n");
+        }
+        var inversions = new StringBuilder("model,seed,layer,median_rel_error,max_rel_error,mean_rel_error\n");
+        foreach (var d in Inversions) inversions.Append($"{d.Model},{d.Seed},{d.Layer},{F(d.Median)},{F(d.Max)},{F(d.Mean)}\n");
+        RunFolder.WriteAtomic(Path.Combine(folder.Root, "per_layer.csv"), perLayer.ToString());
+        RunFolder.WriteAtomic(Path.Combine(folder.Root, "flow.csv"), flow.ToString());
+        RunFolder.WriteAtomic(Path.Combine(folder.Root, "aggregates.csv"), aggregates.ToString());
+        RunFolder.WriteAtomic(Path.Combine(folder.Root, "inversions.csv"), inversions.ToString());
+    }
+}

@@ -1,0 +1,214 @@
+using Invariscope.Checkpoints;
+using Invariscope.Data;
+using Invariscope.Formats;
+using Invariscope.Models;
+using Invariscope.Runtime;
+using Invariscope.Training;
+using static TorchSharp.torch;
+
+namespace Invariscope.Analysis;
+
+/// <summary>A checkpoint to analyse: its label (file stem), training epoch if known, and path.</summary>
+public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
+
+/// <summary>
+/// Runs the invariance analysis of a finetuned model (or every epoch of a run) against its pretrained start:
+/// STIR-based forgetting, learning and invariance flow, and CKA divergence, per layer, over several inversion
+/// seeds. Inversions on the pretrained model are shared by all checkpoints and cached on disk; each
+/// (checkpoint, seed) is written when done, so a killed analysis resumes where it stopped.
+/// </summary>
+public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
+    Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
+{
+    /// <summary>Computes every missing cell, then aggregates all of them.</summary>
+    public AnalysisResults Run(CancellationToken cancel = default)
+    {
+        settings.Validate();
+        PrepareFolder();
+        using var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
+        var checkpoints = Checkpoints();
+        int depth = p.Config.Depth;
+        var layers = LayerSelection.Parse(settings.Layers).Resolve(depth + 1);
+        var names = layers.Select(l => LayerRepresentations.Name(l, depth)).ToArray();
+        var norm = Normalization.Parse(settings.Normalize);
+        var stir = new StirSettings(settings.Steps, settings.StepSize, settings.MaxRows, settings.Representation);
+
+        var dataset = DatasetSpecs.Open(settings.Data);
+        if (dataset.Count < settings.Samples)
+            throw new InvariscopeException($"--data {settings.Data}: {dataset.Count} images, fewer than --samples {settings.Samples}");
+        var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
+        labels.Dispose();
+        using var _x = x;
+        var pRep = LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation);
+        try
+        {
+            bool needP = settings.Wants("forgetting") || settings.Wants("flow") || settings.Wants("stir");
+            bool needF = settings.Wants("learning") || settings.Wants("stir");
+            foreach (var ckpt in checkpoints)
+            {
+                cancel.ThrowIfCancellationRequested();
+                AnalyzeCheckpoint(p, ckpt, x, pRep, layers, names, norm, stir, needP, needF, cancel);
+            }
+        }
+        finally
+        {
+            foreach (var t in pRep.Values) t.Dispose();
+        }
+        return AnalysisResults.Collect(settings, folder, checkpoints, names);
+    }
+
+    void PrepareFolder()
+    {
+        Directory.CreateDirectory(folder.Root);
+        if (File.Exists(folder.SettingsPath))
+        {
+            var saved = AnalysisSettings.FromJson(File.ReadAllText(folder.SettingsPath), folder.SettingsPath);
+            if (saved.ToJson() != settings.ToJson())
+                throw new InvariscopeException($"{folder.SettingsPath}: this folder holds an analysis with other settings; use another --out or the same settings");
+            log?.Invoke($"resuming the analysis in {folder.Root}");
+        }
+        else RunFolder.WriteAtomic(folder.SettingsPath, settings.ToJson());
+    }
+
+    /// <summary>The checkpoints named by <see cref="AnalysisSettings.Finetuned"/>: one file, or every complete epoch of a run.</summary>
+    public List<AnalyzedCheckpoint> Checkpoints()
+    {
+        if (File.Exists(settings.Finetuned))
+            return [new(System.IO.Path.GetFileNameWithoutExtension(settings.Finetuned), EpochOf(settings.Finetuned), settings.Finetuned)];
+        var run = new RunFolder(settings.Finetuned);
+        var epochs = run.CompleteEpochs();
+        if (epochs.Count == 0) throw new InvariscopeException($"--finetuned {settings.Finetuned}: no complete epoch checkpoints in {run.CheckpointDir}");
+        return epochs.Select(e => new AnalyzedCheckpoint($"epoch_{e:D3}", e, run.Weights(e))).ToList();
+    }
+
+    static int? EpochOf(string path)
+    {
+        using var f = Safetensors.Open(path);
+        return f.Metadata.TryGetValue("epoch", out var e) && int.TryParse(e, out var epoch) ? epoch : null;
+    }
+
+    void AnalyzeCheckpoint(VisionTransformer p, AnalyzedCheckpoint ckpt, Tensor x, Dictionary<int, Tensor> pRep, int[] layers, string[] names,
+        Normalization norm, StirSettings stir, bool needP, bool needF, CancellationToken cancel)
+    {
+        var todo = Enumerable.Range(0, settings.Seeds).Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
+        bool wantCka = settings.Wants("cka-divergence") && !File.Exists(folder.CkaCell(ckpt.Label));
+        if (todo.Count == 0 && !wantCka) return;
+        using var f = VitCheckpoint.Load(ckpt.Path, settings.Config, settings.Preset);
+        CheckSameBackbone(p, f, ckpt.Path);
+        var fRep = LayerRepresentations.Compute(f, x, layers, norm, device, settings.Representation);
+        try
+        {
+            if (wantCka)
+                AnalysisFolder.Write(folder.CkaCell(ckpt.Label), layers.Select(l => InvarianceMetrics.Dissimilarity(Cka.Linear(pRep[l], fRep[l]))).ToArray());
+            foreach (var seed in todo)
+            {
+                cancel.ThrowIfCancellationRequested();
+                log?.Invoke($"{ckpt.Label}, seed {seed}");
+                var diagnostics = new List<InversionDiagnostics>();
+                double[][]? flow = null;
+                double[]? fGivenP = null, pGivenF = null;
+                if (needP)
+                {
+                    var invP = PretrainedInversions(p, x, layers, names, norm, stir, seed, diagnostics);
+                    try { (fGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
+                    finally { foreach (var t in invP.Values) t.Dispose(); }
+                }
+                if (needF)
+                {
+                    var invF = StirInversion.Invert(f, x, layers, norm, stir, seed, device, progress?.Invoke($"invert {ckpt.Label} s{seed}"));
+                    try
+                    {
+                        pGivenF = layers.Select(l =>
+                        {
+                            var rep = LayerRepresentations.Compute(p, invF[l].Images, [l], norm, device, settings.Representation);
+                            try { return Cka.Linear(pRep[l], rep[l]); }
+                            finally { rep[l].Dispose(); }
+                        }).ToArray();
+                        diagnostics.AddRange(layers.Select((l, k) => InversionDiagnostics.Of(ckpt.Label, seed, names[k], invF[l].RelativeError)));
+                    }
+                    finally { foreach (var inv in invF.Values) inv.Dispose(); }
+                }
+                Warn(diagnostics);
+                AnalysisFolder.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics));
+            }
+        }
+        finally
+        {
+            foreach (var t in fRep.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>X'(p, l, seed) for every layer, from the cache or inverted now (and cached). Images (N,3,H,W) per layer.</summary>
+    Dictionary<int, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, int[] layers, string[] names, Normalization norm,
+        StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
+    {
+        var path = folder.PretrainedInversions(seed);
+        var result = new Dictionary<int, Tensor>();
+        if (File.Exists(path))
+        {
+            using var file = Safetensors.Open(path);
+            foreach (var (l, k) in layers.Select((l, k) => (l, k)))
+            {
+                result[l] = file.Get($"images_{names[k]}");
+                using var err = file.Get($"error_{names[k]}");
+                diagnostics.Add(InversionDiagnostics.Of("pretrained", seed, names[k], err.data<double>().ToArray()));
+            }
+            return result;
+        }
+        var inv = StirInversion.Invert(p, x, layers, norm, stir, seed, device, progress?.Invoke($"invert pretrained s{seed}"));
+        var save = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var (l, k) in layers.Select((l, k) => (l, k)))
+            {
+                save[$"images_{names[k]}"] = inv[l].Images;
+                save[$"error_{names[k]}"] = tensor(inv[l].RelativeError);
+                diagnostics.Add(InversionDiagnostics.Of("pretrained", seed, names[k], inv[l].RelativeError));
+            }
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+            Safetensors.Save(path, save);
+            foreach (var l in layers) result[l] = inv[l].Images.clone();
+            return result;
+        }
+        finally
+        {
+            foreach (var (k, t) in save) if (k.StartsWith("error_")) t.Dispose();
+            foreach (var i in inv.Values) i.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// STIR(f_j | p_i) for every pretrained-layer inversion i: f's layer-j representation of X against that of X'(p, i).
+    /// Returns the diagonal (STIR(f_i | p_i)) and, when asked, the full matrix.
+    /// </summary>
+    (double[] diagonal, double[][]? matrix) CompareOnInversions(VisionTransformer f, Dictionary<int, Tensor> fRep, Dictionary<int, Tensor> invP,
+        int[] layers, Normalization norm, bool fullMatrix)
+    {
+        var diagonal = new double[layers.Length];
+        var matrix = fullMatrix ? new double[layers.Length][] : null;
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var compareOn = fullMatrix ? layers : [layers[i]];
+            var rep = LayerRepresentations.Compute(f, invP[layers[i]], compareOn, norm, device, settings.Representation);
+            try
+            {
+                if (matrix is not null) matrix[i] = layers.Select(j => Cka.Linear(fRep[j], rep[j])).ToArray();
+                diagonal[i] = matrix?[i][i] ?? Cka.Linear(fRep[layers[i]], rep[layers[i]]);
+            }
+            finally { foreach (var t in rep.Values) t.Dispose(); }
+        }
+        return (diagonal, matrix);
+    }
+
+    static void CheckSameBackbone(VisionTransformer p, VisionTransformer f, string path)
+    {
+        var (a, b) = (p.Config with { NumClasses = 0 }, f.Config with { NumClasses = 0 });
+        if (a != b) throw new InvariscopeException($"{path}: its architecture differs from the pretrained model's ({b.ToJson().ReplaceLineEndings(" ")} vs {a.ToJson().ReplaceLineEndings(" ")})");
+    }
+
+    void Warn(IEnumerable<InversionDiagnostics> diagnostics)
+    {
+        foreach (var d in diagnostics.Where(d => d.Median > 0.3))
+            log?.Invoke($"warning: inversion on {d.Model} at {d.Layer}, seed {d.Seed}, did not converge well: median relative error {d.Median:F3} (max {d.Max:F3}); consider more --steps");
+    }
+}
