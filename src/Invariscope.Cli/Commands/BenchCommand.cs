@@ -20,6 +20,15 @@ public static class BenchCommand
         return command;
     }
 
+    /// <summary>Prints the device and measures the fp32 matmul rate that every figure is compared with.</summary>
+    static double Reference(TextWriter output, Device dev)
+    {
+        output.WriteLine($"device {dev}, torch threads {get_num_threads()}");
+        double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
+        output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
+        return peak;
+    }
+
     static Command StirBench()
     {
         var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
@@ -39,9 +48,7 @@ public static class BenchCommand
             int n = parse.GetValue(images), nSteps = parse.GetValue(steps);
             if (n < 2) throw new InvariscopeException($"--images must be at least 2, got {n}");
             var layerList = ParseLayers(parse.GetValue(layers)!, config.Depth);
-            output.WriteLine($"device {dev}, torch threads {get_num_threads()}");
-            double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
-            output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
+            double peak = Reference(output, dev);
             using var model = new VisionTransformer(config, seed: 0);
             using var g = new Generator(1);
             using var x = rand([n, config.InChans, config.ImgSize, config.ImgSize], generator: g);
@@ -94,9 +101,7 @@ public static class BenchCommand
             var output = parse.InvocationConfiguration.Output;
             var name = parse.GetValue(preset)!;
             var config = VitPresets.Get(name);
-            output.WriteLine($"device {dev}, torch threads {get_num_threads()}");
-            double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
-            output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
+            double peak = Reference(output, dev);
             using var model = new VisionTransformer(config, seed: 0);
             var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
             using Training.Optimizer opt = parse.GetValue(optimizer) == "sgd" ? new Training.Sgd(named) : new Training.AdamW(named);
@@ -125,9 +130,7 @@ public static class BenchCommand
             var output = parse.InvocationConfiguration.Output;
             var name = parse.GetValue(preset)!;
             var config = VitPresets.Get(name);
-            output.WriteLine($"device {dev}, torch threads {get_num_threads()}");
-            double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
-            output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
+            double peak = Reference(output, dev);
             using var model = new VisionTransformer(config, seed: 0);
             double ips = Throughput.ForwardImagesPerSecond(model, dev, parse.GetValue(batch), parse.GetValue(iters));
             double gflops = ips * Throughput.ForwardFlopsPerImage(config) / 1e9;
