@@ -87,11 +87,15 @@ public static class BenchCommand
         return list.Distinct().Order().ToList();
     }
 
+    /// <summary>The --preset, --batch-size and --iters options of a model benchmark.</summary>
+    static (Option<string> preset, Option<int> batch, Option<int> iters) ModelOptions(string preset, int batch, string unit) => (
+        new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => preset },
+        new Option<int>("--batch-size") { Description = $"images per {unit}", DefaultValueFactory = _ => batch },
+        new Option<int>("--iters") { Description = $"timed repetitions of the {unit} (median reported)", DefaultValueFactory = _ => 5 });
+
     static Command Train()
     {
-        var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
-        var batch = new Option<int>("--batch-size") { Description = "images per step", DefaultValueFactory = _ => 128 };
-        var iters = new Option<int>("--iters") { Description = "timed steps (median reported)", DefaultValueFactory = _ => 5 };
+        var (preset, batch, iters) = ModelOptions("vit_micro_patch4_16", 128, "step");
         var optimizer = new Option<string>("--optimizer") { Description = "sgd | adamw", DefaultValueFactory = _ => "adamw" };
         var command = new Command("train", "Training images/s (forward, backward, optimizer step) beside fp32 matmul GFLOP/s.") { preset, batch, iters, optimizer };
         var (device, torchLib) = CommonOptions.AddTo(command);
@@ -119,9 +123,7 @@ public static class BenchCommand
 
     static Command Forward()
     {
-        var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_base_patch32_224" };
-        var batch = new Option<int>("--batch-size") { Description = "images per pass", DefaultValueFactory = _ => 16 };
-        var iters = new Option<int>("--iters") { Description = "timed passes (median reported)", DefaultValueFactory = _ => 5 };
+        var (preset, batch, iters) = ModelOptions("vit_base_patch32_224", 16, "pass");
         var command = new Command("forward", "Inference images/s of a ViT (random weights) beside fp32 matmul GFLOP/s.") { preset, batch, iters };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
