@@ -21,14 +21,29 @@ public abstract class Optimizer : IDisposable
     /// <summary>Wraps the given parameters.</summary>
     protected Optimizer(IEnumerable<(string name, Tensor param)> parameters) => Params = parameters.ToList();
 
-    /// <summary>Applies one update with learning rate <paramref name="lr"/> from the current gradients.</summary>
+    /// <summary>
+    /// Applies one update with learning rate <paramref name="lr"/> from the current gradients. Parameters held in a
+    /// reduced precision (bf16, fp16) are updated through an fp32 master copy kept in the state, then rounded back.
+    /// </summary>
     public void Step(double lr)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Steps++;
         foreach (var (name, p) in Params)
-            if (p.grad is { } g) Update(name, p, g, lr);
+        {
+            if (p.grad is not { } g) continue;
+            if (p.dtype == float32 || p.dtype == float64)
+            {
+                Update(name, p, g, lr);
+                continue;
+            }
+            bool first = !HasSlot(name, "master");
+            var master = Slot(name, "master", p.to(float32));
+            if (first) master.copy_(p);
+            Update(name, master, g.to(float32), lr);
+            p.copy_(master);
+        }
     }
 
     /// <summary>The update of one parameter in place.</summary>
@@ -75,7 +90,8 @@ public abstract class Optimizer : IDisposable
             var name = key[..key.LastIndexOf('/')];
             if (!byName.TryGetValue(name, out var p))
                 throw new InvariscopeException($"{source}: optimizer state for unknown parameter '{name}'");
-            State[key] = value.to(p.dtype, p.device).clone().DetachFromDisposeScope();
+            var dtype = p.dtype == float64 ? float64 : float32; // state (master weights, moments) is kept in full precision
+            State[key] = value.to(dtype, p.device).clone().DetachFromDisposeScope();
         }
     }
 

@@ -33,6 +33,17 @@ public sealed class TaskModel : IDisposable
         Vit.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
             .Concat(Decoder?.named_parameters().Select(p => ("decoder." + p.name, (Tensor)p.parameter)) ?? []);
 
+    /// <summary>The dtype of the weights and activations: float32, or bfloat16 for mixed precision.</summary>
+    public ScalarType DType { get; private set; } = ScalarType.Float32;
+
+    /// <summary>Switches weights and activations to bf16 (the loss stays fp32; see <see cref="TrainConfig.Amp"/>).</summary>
+    public void UseBFloat16()
+    {
+        Vit.to(ScalarType.BFloat16);
+        Decoder?.to(ScalarType.BFloat16);
+        DType = ScalarType.BFloat16;
+    }
+
     /// <summary>Moves both parts to <paramref name="device"/>.</summary>
     public void To(Device device)
     {
@@ -54,15 +65,16 @@ public sealed class TaskModel : IDisposable
     public (Tensor loss, long correct) Loss(Tensor images, Tensor labels)
     {
         using var scope = NewDisposeScope();
+        var input = images.to(DType);
         if (Decoder is null)
         {
-            var logits = Vit.call(images);
+            var logits = Vit.call(input).to(float32);
             var correct = logits.argmax(1).eq(labels).sum().item<long>();
             return (nn.functional.cross_entropy(logits, labels).MoveToOuterDisposeScope(), correct);
         }
-        var tokens = Vit.ForwardFeatures(images)[.., Vit.PrefixTokens..]; // (B,N,D) patch tokens
-        var recon = Decoder.call(tokens);
-        return (nn.functional.l1_loss(recon, images).MoveToOuterDisposeScope(), 0);
+        var tokens = Vit.ForwardFeatures(input)[.., Vit.PrefixTokens..]; // (B,N,D) patch tokens
+        var recon = Decoder.call(tokens).to(float32);
+        return (nn.functional.l1_loss(recon, images.to(float32)).MoveToOuterDisposeScope(), 0);
     }
 
     /// <summary>Writes the ViT (loadable by <see cref="VitCheckpoint.Load"/>) and, if any, the decoder beside it.</summary>

@@ -61,7 +61,11 @@ public sealed record TrainConfig
     [JsonPropertyName("hp_target_acc")] public double? HpTargetAcc { get; init; }
     /// <summary>Parameter name patterns (<c>*</c> wildcards, e.g. <c>blocks.0.*</c>) kept frozen throughout.</summary>
     [JsonPropertyName("freeze")] public IReadOnlyList<string> Freeze { get; init; } = [];
-    /// <summary>bf16 autocast where the device supports it (CUDA).</summary>
+    /// <summary>
+    /// Mixed precision: bf16 weights and activations for forward and backward, fp32 master weights in the
+    /// optimiser and an fp32 loss. Checkpoints are then stored in bf16 (the exact fp32 masters are in the
+    /// optimiser state, so resume stays exact).
+    /// </summary>
     [JsonPropertyName("amp")] public bool Amp { get; init; }
     /// <summary>Seed for initialisation, data order and augmentation.</summary>
     [JsonPropertyName("seed")] public int Seed { get; init; }

@@ -34,6 +34,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
             throw new InvariscopeException($"{config.ValData}: {val.ClassNames.Count} classes, but the training data has {train.ClassNames.Count}");
 
         using var model = new TaskModel(ModelSetup.Build(config, train.ClassNames.Count), config.Task, config.Seed);
+        if (config.Amp) model.UseBFloat16();
         model.To(device);
         int size = model.Vit.Config.ImgSize;
         var trainTf = new TransformSpec(size, config.Augment ? Math.Max(1, size / 8) : 0, config.Augment, config.Normalize);
@@ -169,7 +170,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         using var _ = no_grad();
         var grads = trainable.Select(p => p.param.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0) return;
-        var total = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
+        var total = stack(grads.Select(g => g.norm().to(float32)).ToArray()).norm().item<float>();
         double coef = maxNorm / (total + 1e-6);
         if (coef < 1) foreach (var g in grads) g.mul_(coef);
     }

@@ -136,6 +136,29 @@ public class TrainerTests
     }
 
     [Fact]
+    public void MixedPrecisionTrainsInBFloat16WithFp32MastersAndResumesExactly()
+    {
+        using var whole = new TestData.TempDir();
+        using var killed = new TestData.TempDir();
+        var amp = Tiny with { Amp = true, Epochs = 2 };
+        var metrics = Train(amp, whole.Path);
+        Assert.True(metrics[^1].TrainLoss < metrics[0].TrainLoss + 0.05, "bf16 training should not diverge");
+        var run = new RunFolder(whole.Path);
+        using (var f = Safetensors.Open(run.Weights(2))) Assert.Equal("BF16", f.Info("blocks.0.attn.qkv.weight").DType);
+        using (var o = Safetensors.Open(run.OptimizerState(2))) Assert.Equal("F32", o.Info("blocks.0.attn.qkv.weight/master").DType);
+        using (var m = VitCheckpoint.Load(run.Weights(2))) Assert.Equal(ScalarType.Float32, m.parameters().First().dtype); // analysis runs in fp32
+
+        using var cancel = new CancellationTokenSource();
+        int steps = 0;
+        var trainer = new Trainer(amp, new RunFolder(killed.Path), CPU, onStep: _ => { if (++steps == 4) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(false, cancel.Token));
+        Train(amp, killed.Path, resume: true);
+        var a = Weights(run.Weights(2));
+        var b = Weights(new RunFolder(killed.Path).Weights(2));
+        foreach (var (k, t) in a) Assert.True(TestData.MaxAbsDiff(t, b[k]) == 0, k);
+    }
+
+    [Fact]
     public void ANaNLossStopsWithTheEpochAndStepAndKeepsTheLastGoodCheckpoint()
     {
         using var dir = new TestData.TempDir();
