@@ -46,6 +46,11 @@ public class CorrelationTests
     }
 
     [Fact]
+    public void PValueForLargeSamplesMatchesAHighPrecisionReference() =>
+        // n = 1000, r = 0.1: p = I_{0.99}(499, 1/2) (mpmath).
+        Assert.Equal(0.0015441161074010866, Correlation.PValue(0.1, 1000), 1e-14);
+
+    [Fact]
     public void SpearmanAveragesTiedRanks()
     {
         Assert.Equal([1, 2.5, 2.5, 4, 5, 6], Correlation.Ranks([1, 2, 2, 3, 4, 5]));

@@ -37,6 +37,16 @@ public class SpecialFunctionsTests
                               + SpecialFunctions.RegularizedIncompleteBeta(1 - x, b, a), 1e-13);
     }
 
+    [Theory]
+    [InlineData(0.3, 2.5, 4.5, 0.40653901668245925)]
+    [InlineData(0.45, 50, 60, 0.46423529143060363)]
+    [InlineData(0.001, 0.5, 200, 0.47275589297476465)]
+    [InlineData(0.99, 499, 0.5, 0.0015441161074010866)]
+    [InlineData(0.2, 3, 0.5, 0.0027136820350937959)]
+    public void IncompleteBetaMatchesHighPrecisionReferences(double x, double a, double b, double expected) =>
+        // References from mpmath.betainc(a, b, 0, x, regularized=True) at 30 digits.
+        Assert.Equal(expected, SpecialFunctions.RegularizedIncompleteBeta(x, a, b), 1e-13);
+
     [Fact]
     public void LogGammaMatchesFactorialsAndHalfIntegers()
     {
