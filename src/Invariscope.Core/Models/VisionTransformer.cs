@@ -1,3 +1,4 @@
+using Invariscope.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -97,7 +98,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var x = patch_embed.call(images); // (B,N,D)
         if (cls_token is not null) x = cat([cls_token.expand(x.shape[0], -1, -1), x], dim: 1);
-        return (x + pos_embed).MoveToOuterDisposeScope();
+        return x.add(pos_embed, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>

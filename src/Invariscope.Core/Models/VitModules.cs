@@ -1,3 +1,4 @@
+using Invariscope.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,13 +30,13 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     private readonly Linear qkv;
     private readonly Linear proj;
     private readonly int _heads;
-    private readonly double _scale;
+    private readonly Scalar _scale; // held for the module's lifetime (see Runtime/Scalars)
 
     /// <summary>Creates the attention for <paramref name="config"/>.</summary>
     public Attention(VitConfig config) : base(nameof(Attention))
     {
         _heads = config.NumHeads;
-        _scale = 1 / Math.Sqrt(config.EmbedDim / config.NumHeads);
+        _scale = (1 / Math.Sqrt(config.EmbedDim / config.NumHeads)).ToScalar();
         qkv = nn.Linear(config.EmbedDim, 3 * config.EmbedDim, hasBias: config.QkvBias);
         proj = nn.Linear(config.EmbedDim, config.EmbedDim);
         RegisterComponents();
@@ -102,8 +103,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        x = x + attn.call(norm1.call(x));
-        x = x + mlp.call(norm2.call(x));
+        x = x.add(attn.call(norm1.call(x)), Scalars.One);
+        x = x.add(mlp.call(norm2.call(x)), Scalars.One);
         return x.MoveToOuterDisposeScope();
     }
 }

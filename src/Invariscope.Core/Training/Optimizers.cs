@@ -111,16 +111,20 @@ public sealed class Sgd(IEnumerable<(string name, Tensor param)> parameters, dou
     /// <inheritdoc/>
     protected override void Update(string name, Tensor p, Tensor grad, double lr)
     {
-        var g = weightDecay != 0 ? grad.add(p, alpha: weightDecay) : grad;
+        // Scalars are created with `using` so they outlive the native calls (see Runtime/Scalars).
+        using var wd = weightDecay.ToScalar();
+        using var mom = momentum.ToScalar();
+        using var step = (-lr).ToScalar();
+        var g = weightDecay != 0 ? grad.add(p, wd) : grad;
         if (momentum != 0)
         {
             bool first = !HasSlot(name, "momentum");
             var buf = Slot(name, "momentum", p);
             if (first) buf.copy_(g);
-            else buf.mul_(momentum).add_(g);
+            else buf.mul_(mom).add_(g, Scalars.One);
             g = buf;
         }
-        p.add_(g, alpha: -lr);
+        p.add_(g, step);
     }
 }
 
@@ -131,12 +135,21 @@ public sealed class AdamW(IEnumerable<(string name, Tensor param)> parameters, d
     /// <inheritdoc/>
     protected override void Update(string name, Tensor p, Tensor grad, double lr)
     {
-        if (weightDecay != 0) p.mul_(1 - lr * weightDecay);
-        var m = Slot(name, "exp_avg", p).mul_(beta1).add_(grad, alpha: 1 - beta1);
-        var v = Slot(name, "exp_avg_sq", p).mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+        // Scalars are created with `using` so they outlive the native calls (see Runtime/Scalars).
         double bias1 = 1 - Math.Pow(beta1, Steps);
         double bias2 = 1 - Math.Pow(beta2, Steps);
-        var denom = (v.sqrt() / Math.Sqrt(bias2)).add_(eps);
-        p.addcdiv_(m, denom, value: -lr / bias1);
+        using var decay = (1 - lr * weightDecay).ToScalar();
+        using var b1 = beta1.ToScalar();
+        using var b2 = beta2.ToScalar();
+        using var g1 = (1 - beta1).ToScalar();
+        using var g2 = (1 - beta2).ToScalar();
+        using var sqrtBias2 = Math.Sqrt(bias2).ToScalar();
+        using var epsilon = eps.ToScalar();
+        using var step = (-lr / bias1).ToScalar();
+        if (weightDecay != 0) p.mul_(decay);
+        var m = Slot(name, "exp_avg", p).mul_(b1).add_(grad, g1);
+        var v = Slot(name, "exp_avg_sq", p).mul_(b2).addcmul_(grad, grad, g2);
+        var denom = v.sqrt().div_(sqrtBias2).add_(epsilon, Scalars.One);
+        p.addcdiv_(m, denom, step);
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Invariscope.Data;
 using Invariscope.Formats;
 using Invariscope.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Invariscope.Training;
@@ -172,7 +173,9 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         if (grads.Count == 0) return;
         var total = stack(grads.Select(g => g.norm().to(float32)).ToArray()).norm().item<float>();
         double coef = maxNorm / (total + 1e-6);
-        if (coef < 1) foreach (var g in grads) g.mul_(coef);
+        if (coef >= 1) return;
+        using var scale = coef.ToScalar(); // outlives the native calls (see Runtime/Scalars)
+        foreach (var g in grads) g.mul_(scale);
     }
 
     void WriteEnergy(TaskModel model, IImageDataset train, TransformSpec evalTf, int epoch)
