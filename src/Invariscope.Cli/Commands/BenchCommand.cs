@@ -107,13 +107,7 @@ public static class BenchCommand
             var config = VitPresets.Get(name);
             double peak = Reference(output, dev);
             using var model = new VisionTransformer(config, seed: 0);
-            var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
-            using Training.Optimizer opt = parse.GetValue(optimizer) == "sgd" ? new Training.Sgd(named) : new Training.AdamW(named);
-            double ips = Throughput.TrainImagesPerSecond(model, dev, parse.GetValue(batch), parse.GetValue(iters), () =>
-            {
-                opt.Step(1e-4);
-                opt.ZeroGrad();
-            });
+            double ips = Throughput.TrainImagesPerSecond(model, dev, parse.GetValue(batch), parse.GetValue(iters), parse.GetValue(optimizer)!);
             double gflops = ips * 3 * Throughput.ForwardFlopsPerImage(config) / 1e9;
             output.WriteLine($"{name} train step at {config.ImgSize}px, batch {parse.GetValue(batch)}: {ips:F1} img/s = {gflops:F1} GFLOP/s ({gflops / peak:F2} of matmul; backward counted as 2x forward)");
             return 0;

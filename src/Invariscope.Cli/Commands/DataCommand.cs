@@ -4,7 +4,6 @@ using Invariscope.Data;
 using Invariscope.Data.Corruptions;
 using Invariscope.Models;
 using Invariscope.Runtime;
-using Invariscope.Training;
 
 namespace Invariscope.Cli.Commands;
 
@@ -121,9 +120,7 @@ public static class DataCommand
             {
                 var config = VitPresets.Get(preset.Contains('@') ? preset : $"{preset}@{transform.Size}") with { NumClasses = dataset.ClassNames.Count };
                 using var model = new VisionTransformer(config, seed: 0);
-                var named = model.named_parameters().Select(p => (p.name, (TorchSharp.torch.Tensor)p.parameter)).ToList();
-                using var opt = new AdamW(named);
-                double trainIps = Throughput.TrainImagesPerSecond(model, TorchSharp.torch.CPU, parse.GetValue(batch), 5, () => { opt.Step(1e-4); opt.ZeroGrad(); });
+                double trainIps = Throughput.TrainImagesPerSecond(model, TorchSharp.torch.CPU, parse.GetValue(batch), 5);
                 output.WriteLine($"{preset} train step at {config.ImgSize}px, batch {parse.GetValue(batch)}: {trainIps:F0} images/s " +
                                  $"(loader/train = {images / seconds / trainIps:F1}; above 1 the loader keeps up)");
             }
