@@ -25,7 +25,8 @@ public sealed record InversionDiagnostics(
 /// <summary>
 /// The STIR results of one (checkpoint, seed): the unit of work that a resumed analysis skips when done.
 /// <see cref="FlowStir"/>[i][j] = STIR(f_j | p_i) (its diagonal is STIR(f_i | p_i), i.e. 1 − forgetting);
-/// <see cref="StirPGivenF"/>[i] = STIR(p_i | f_i) (1 − learning). Null where not asked for.
+/// <see cref="StirPGivenF"/>[i] = STIR(p_i | f_i) (1 − learning). Null where not asked for. The boot arrays hold,
+/// per layer, the same STIR value on each bootstrap resample of the probe images ([layer][resample]).
 /// </summary>
 public sealed record AnalysisCell(
     [property: JsonPropertyName("checkpoint")] string Checkpoint,
@@ -33,7 +34,14 @@ public sealed record AnalysisCell(
     [property: JsonPropertyName("stir_f_given_p")] double[]? StirFGivenP,
     [property: JsonPropertyName("flow_stir")] double[][]? FlowStir,
     [property: JsonPropertyName("stir_p_given_f")] double[]? StirPGivenF,
-    [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions);
+    [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions,
+    [property: JsonPropertyName("boot_stir_f_given_p")] double[][]? BootFGivenP = null,
+    [property: JsonPropertyName("boot_stir_p_given_f")] double[][]? BootPGivenF = null);
+
+/// <summary>CKA divergence per layer of one checkpoint (seed-independent), and per bootstrap resample ([layer][resample]).</summary>
+public sealed record CkaDivergenceCell(
+    [property: JsonPropertyName("divergence")] double[] Divergence,
+    [property: JsonPropertyName("boot_divergence")] double[][]? Boot);
 
 /// <summary>The folder layout of an analysis: settings, cached inversions on p, finished cells, results.</summary>
 public sealed class AnalysisFolder(string root)

@@ -5,11 +5,26 @@ using Invariscope.Training;
 
 namespace Invariscope.Analysis;
 
-/// <summary>A per-layer metric over seeds: mean and sample std per layer.</summary>
+/// <summary>
+/// A per-layer metric over seeds: mean and sample std per layer and, when the analysis bootstrapped, a 95% interval
+/// of the mean over seeds and probe samples, with its replicates ([layer][b], see <see cref="LayerIntervals"/>).
+/// </summary>
 public sealed record LayerSeries(
     [property: JsonPropertyName("mean")] double[] Mean,
     [property: JsonPropertyName("std")] double[] Std,
-    [property: JsonPropertyName("seeds")] int Seeds);
+    [property: JsonPropertyName("seeds")] int Seeds,
+    [property: JsonPropertyName("lower")] double[]? Lower = null,
+    [property: JsonPropertyName("upper")] double[]? Upper = null,
+    [property: JsonPropertyName("replicates")] double[][]? Replicates = null)
+{
+    /// <summary>Adds the interval from replicates [layer][b] (null: none).</summary>
+    public LayerSeries WithReplicates(double[][]? replicates)
+    {
+        if (replicates is null) return this;
+        var bounds = replicates.Select(r => LayerIntervals.Percentiles(r)).ToArray();
+        return this with { Lower = bounds.Select(b => b.lower).ToArray(), Upper = bounds.Select(b => b.upper).ToArray(), Replicates = replicates };
+    }
+}
 
 /// <summary>Everything measured for one checkpoint.</summary>
 public sealed record CheckpointResult(
@@ -42,22 +57,30 @@ public sealed record AnalysisResults(
             var cells = Enumerable.Range(0, settings.Seeds).Select(s => AnalysisFolder.Read<AnalysisCell>(folder.Cell(ckpt.Label, s))).OfType<AnalysisCell>().ToList();
             foreach (var c in cells) diagnostics.AddRange(c.Inversions); // pretrained inversions repeat per checkpoint: Distinct below
             var perLayer = new Dictionary<string, LayerSeries>();
-            void Add(string name, Func<AnalysisCell, double[]?> pick, bool dissimilarity)
+            void Add(string name, Func<AnalysisCell, double[]?> pick, Func<AnalysisCell, double[][]?> boot, bool dissimilarity)
             {
-                var runs = cells.Select(pick).OfType<double[]>().Select(v => dissimilarity ? v.Select(InvarianceMetrics.Dissimilarity).ToArray() : v).ToList();
-                if (runs.Count == 0) return;
+                double T(double v) => dissimilarity ? InvarianceMetrics.Dissimilarity(v) : v;
+                var used = cells.Where(c => pick(c) is not null).ToList();
+                if (used.Count == 0) return;
+                var runs = used.Select(c => pick(c)!.Select(T).ToArray()).ToList();
                 var stats = Enumerable.Range(0, layers.Length).Select(l => InvarianceMetrics.MeanStd(runs.Select(r => r[l]).ToList())).ToArray();
-                perLayer[name] = new LayerSeries(stats.Select(s => s.mean).ToArray(), stats.Select(s => s.std).ToArray(), runs.Count);
+                var boots = used.Select(boot).ToList();
+                var replicates = boots.All(b => b is { Length: > 0 } && b[0].Length > 0)
+                    ? LayerIntervals.SeedMeanReplicates(boots.Select(b => b!.Select(row => row.Select(T).ToArray()).ToArray()).ToList())
+                    : null;
+                perLayer[name] = new LayerSeries(stats.Select(s => s.mean).ToArray(), stats.Select(s => s.std).ToArray(), runs.Count)
+                    .WithReplicates(replicates);
             }
-            if (settings.Wants("forgetting")) Add("forgetting", c => c.StirFGivenP, true);
-            if (settings.Wants("learning")) Add("learning", c => c.StirPGivenF, true);
+            if (settings.Wants("forgetting")) Add("forgetting", c => c.StirFGivenP, c => c.BootFGivenP, true);
+            if (settings.Wants("learning")) Add("learning", c => c.StirPGivenF, c => c.BootPGivenF, true);
             if (settings.Wants("stir"))
             {
-                Add("stir_f_given_p", c => c.StirFGivenP, false);
-                Add("stir_p_given_f", c => c.StirPGivenF, false);
+                Add("stir_f_given_p", c => c.StirFGivenP, c => c.BootFGivenP, false);
+                Add("stir_p_given_f", c => c.StirPGivenF, c => c.BootPGivenF, false);
             }
-            if (AnalysisFolder.Read<double[]>(folder.CkaCell(ckpt.Label)) is { } cka)
-                perLayer["cka_divergence"] = new LayerSeries(cka, new double[cka.Length], 1);
+            if (AnalysisFolder.Read<CkaDivergenceCell>(folder.CkaCell(ckpt.Label)) is { } cka)
+                perLayer["cka_divergence"] = new LayerSeries(cka.Divergence, new double[cka.Divergence.Length], 1)
+                    .WithReplicates(cka.Boot is { Length: > 0 } && cka.Boot[0].Length > 0 ? LayerIntervals.SeedMeanReplicates([cka.Boot]) : null);
 
             double[][]? flowMean = null, flowStd = null;
             FlowSummary? summary = null;
@@ -102,14 +125,14 @@ public sealed record AnalysisResults(
     void Write(AnalysisFolder folder)
     {
         AnalysisFolder.Write(Path.Combine(folder.Root, "results.json"), this);
-        var perLayer = new StringBuilder("checkpoint,epoch,layer,metric,mean,std,seeds\n");
+        var perLayer = new StringBuilder("checkpoint,epoch,layer,metric,mean,std,seeds,lower95,upper95\n");
         var flow = new StringBuilder("checkpoint,epoch,pretrained_layer,finetuned_layer,mean,std\n");
         var aggregates = new StringBuilder("checkpoint,epoch,metric,range,from,to,mean,std,min,max\n");
         foreach (var c in Checkpoints)
         {
             foreach (var (metric, s) in c.PerLayer)
                 for (int l = 0; l < Layers.Count; l++)
-                    perLayer.Append($"{c.Checkpoint},{c.Epoch},{Layers[l]},{metric},{F(s.Mean[l])},{F(s.Std[l])},{s.Seeds}\n");
+                    perLayer.Append($"{c.Checkpoint},{c.Epoch},{Layers[l]},{metric},{F(s.Mean[l])},{F(s.Std[l])},{s.Seeds},{(s.Lower is null ? "" : F(s.Lower[l]))},{(s.Upper is null ? "" : F(s.Upper[l]))}\n");
             if (c.FlowMean is not null)
                 for (int i = 0; i < Layers.Count; i++)
                     for (int j = 0; j < Layers.Count; j++)

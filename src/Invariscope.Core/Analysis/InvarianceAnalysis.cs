@@ -20,6 +20,9 @@ public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
 public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
     Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
 {
+    /// <summary>Bootstrap resamples of the probe images (empty when <see cref="AnalysisSettings.Bootstrap"/> is 0).</summary>
+    int[][] _resamples = [];
+
     /// <summary>Computes every missing cell, then aggregates all of them.</summary>
     public AnalysisResults Run(CancellationToken cancel = default)
     {
@@ -39,6 +42,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
         labels.Dispose();
         using var _x = x;
+        _resamples = CkaBootstrap.Resamples(settings.Samples, settings.Bootstrap, settings.SampleSeed);
         var pRep = LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation);
         try
         {
@@ -99,18 +103,23 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         try
         {
             if (wantCka)
-                AnalysisFolder.Write(folder.CkaCell(ckpt.Label), layers.Select(l => InvarianceMetrics.Dissimilarity(Cka.Linear(pRep[l], fRep[l]))).ToArray());
+            {
+                var cka = layers.Select(l => Compare(pRep[l], fRep[l])).ToList();
+                AnalysisFolder.Write(folder.CkaCell(ckpt.Label), new CkaDivergenceCell(
+                    cka.Select(c => InvarianceMetrics.Dissimilarity(c.value)).ToArray(),
+                    _resamples.Length == 0 ? null : cka.Select(c => c.boot!.Select(InvarianceMetrics.Dissimilarity).ToArray()).ToArray()));
+            }
             foreach (var seed in todo)
             {
                 cancel.ThrowIfCancellationRequested();
                 log?.Invoke($"{ckpt.Label}, seed {seed}");
                 var diagnostics = new List<InversionDiagnostics>();
-                double[][]? flow = null;
+                double[][]? flow = null, bootFGivenP = null, bootPGivenF = null;
                 double[]? fGivenP = null, pGivenF = null;
                 if (needP)
                 {
                     var invP = PretrainedInversions(p, x, layers, names, norm, stir, seed, diagnostics);
-                    try { (fGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
+                    try { (fGivenP, bootFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
                     finally { foreach (var t in invP.Values) t.Dispose(); }
                 }
                 if (needF)
@@ -118,18 +127,20 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                     var invF = StirInversion.Invert(f, x, layers, norm, stir, seed, device, progress?.Invoke($"invert {ckpt.Label} s{seed}"));
                     try
                     {
-                        pGivenF = layers.Select(l =>
+                        var compared = layers.Select(l =>
                         {
                             var rep = LayerRepresentations.Compute(p, invF[l].Images, [l], norm, device, settings.Representation);
-                            try { return Cka.Linear(pRep[l], rep[l]); }
+                            try { return Compare(pRep[l], rep[l]); }
                             finally { rep[l].Dispose(); }
-                        }).ToArray();
+                        }).ToList();
+                        pGivenF = compared.Select(c => c.value).ToArray();
+                        bootPGivenF = _resamples.Length == 0 ? null : compared.Select(c => c.boot!).ToArray();
                         diagnostics.AddRange(layers.Select((l, k) => InversionDiagnostics.Of(ckpt.Label, seed, names[k], invF[l].RelativeError)));
                     }
                     finally { foreach (var inv in invF.Values) inv.Dispose(); }
                 }
                 Warn(diagnostics);
-                AnalysisFolder.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics));
+                AnalysisFolder.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics, bootFGivenP, bootPGivenF));
             }
         }
         finally
@@ -179,12 +190,13 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
 
     /// <summary>
     /// STIR(f_j | p_i) for every pretrained-layer inversion i: f's layer-j representation of X against that of X'(p, i).
-    /// Returns the diagonal (STIR(f_i | p_i)) and, when asked, the full matrix.
+    /// Returns the diagonal (STIR(f_i | p_i)) with its bootstrap values and, when asked, the full matrix.
     /// </summary>
-    (double[] diagonal, double[][]? matrix) CompareOnInversions(VisionTransformer f, Dictionary<int, Tensor> fRep, Dictionary<int, Tensor> invP,
-        int[] layers, Normalization norm, bool fullMatrix)
+    (double[] diagonal, double[][]? boot, double[][]? matrix) CompareOnInversions(VisionTransformer f, Dictionary<int, Tensor> fRep,
+        Dictionary<int, Tensor> invP, int[] layers, Normalization norm, bool fullMatrix)
     {
         var diagonal = new double[layers.Length];
+        var boot = _resamples.Length == 0 ? null : new double[layers.Length][];
         var matrix = fullMatrix ? new double[layers.Length][] : null;
         for (int i = 0; i < layers.Length; i++)
         {
@@ -194,11 +206,16 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
             {
                 if (matrix is not null) matrix[i] = layers.Select(j => Cka.Linear(fRep[j], rep[j])).ToArray();
                 diagonal[i] = matrix?[i][i] ?? Cka.Linear(fRep[layers[i]], rep[layers[i]]);
+                if (boot is not null) boot[i] = CkaBootstrap.Linear(fRep[layers[i]], rep[layers[i]], _resamples);
             }
             finally { foreach (var t in rep.Values) t.Dispose(); }
         }
-        return (diagonal, matrix);
+        return (diagonal, boot, matrix);
     }
+
+    /// <summary>Linear CKA of two representations of the probe images, and on each bootstrap resample of them.</summary>
+    (double value, double[]? boot) Compare(Tensor a, Tensor b) =>
+        (Cka.Linear(a, b), _resamples.Length == 0 ? null : CkaBootstrap.Linear(a, b, _resamples));
 
     static void CheckSameBackbone(VisionTransformer p, VisionTransformer f, string path)
     {
