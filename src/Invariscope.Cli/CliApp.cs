@@ -20,6 +20,9 @@ public static class CliApp
         root.Subcommands.Add(Commands.AnalyzeCommand.Create());
         root.Subcommands.Add(Commands.EvaluateCommand.Create());
         root.Subcommands.Add(Commands.FeaturesChangeCommand.Create());
+        root.Subcommands.Add(Commands.RobustnessCommand.Create());
+        root.Subcommands.Add(Commands.StudyCommand.Create());
+        root.Subcommands.Add(Commands.ReportCommand.Create());
         return root;
     }
 

@@ -10,48 +10,46 @@ public static class DemoCommand
     public static Command Create()
     {
         var d = new DemoOptions();
-        var output = new Option<string>("--out") { Description = "study folder (resumes what is there)", DefaultValueFactory = _ => d.Out };
-        var images = new Option<int>("--images") { Description = "synthetic images per task", DefaultValueFactory = _ => d.Images };
-        var pretrain = new Option<int>("--pretrain-epochs") { Description = "epochs on task A", DefaultValueFactory = _ => d.PretrainEpochs };
-        var finetune = new Option<int>("--finetune-epochs") { Description = "epochs on task B (finetune and scratch)", DefaultValueFactory = _ => d.FinetuneEpochs };
-        var seed = new Option<int>("--seed") { Description = "seed of everything", DefaultValueFactory = _ => d.Seed };
-        var command = new Command("demo", "Pretrain a tiny ViT on synthetic task A, finetune on task B vs. from scratch, and compare every layer with the start.")
+        Option<T> Opt<T>(string name, string description, T value) => new(name) { Description = description, DefaultValueFactory = _ => value };
+        var output = Opt("--out", "study folder (resumes what is there)", d.Out);
+        var images = Opt("--images", "synthetic training images per task", d.Images);
+        var pretrain = Opt("--pretrain-epochs", "epochs on task A", d.PretrainEpochs);
+        var finetune = Opt("--finetune-epochs", "epochs on task B (every setting)", d.FinetuneEpochs);
+        var model = Opt("--model", "architecture preset (e.g. vit_micro_patch4_16, mu/4@28, B/32)", d.Model);
+        var size = Opt("--size", "synthetic image side", d.Size);
+        var seed = Opt("--seed", "seed of everything", d.Seed);
+        var testImages = Opt("--test-images", "synthetic task-B test images", d.TestImages);
+        var limit = Opt("--corruption-limit", "test images per corruption × severity", d.CorruptionLimit);
+        var corruptions = Opt("--corruptions", "all, none, or a comma list", d.Corruptions);
+        var samples = Opt("--samples", "probe images of the analysis", d.Samples);
+        var seeds = Opt("--seeds", "STIR seeds", d.Seeds);
+        var steps = Opt("--steps", "inversion steps", d.Steps);
+        var bootstrap = Opt("--bootstrap", "bootstrap resamples for intervals (0 = none)", d.Bootstrap);
+        var taskA = new Option<string?>("--task-a") { Description = "task-A training data spec instead of synthetic shapes, e.g. \"fashion-mnist:DIR?split=train&classes=0-4\"" };
+        var taskB = new Option<string?>("--task-b") { Description = "task-B training data spec instead of synthetic texture, e.g. \"fashion-mnist:DIR?split=train&classes=5-9\"" };
+        var testB = new Option<string?>("--test-b") { Description = "task-B test data spec (accuracy, corruptions, probe images)" };
+        var oodB = new Option<string?>("--ood-b") { Description = "task-B out-of-distribution test data spec, or none" };
+        var command = new Command("demo",
+            "The main job: pretrain a tiny ViT on task A; finetune on task B (classification, reconstruction) and train from scratch; " +
+            "evaluate clean/OOD/corrupted accuracy per epoch; analyse every epoch's invariances; correlate; write the HTML report.")
         {
-            output, images, pretrain, finetune, seed,
+            output, images, pretrain, finetune, model, size, seed, testImages, limit, corruptions, samples, seeds, steps, bootstrap, taskA, taskB, testB, oodB,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
         {
-            var dev = CommonOptions.Resolve(parse, device, torchLib);
-            var stdout = parse.InvocationConfiguration.Output;
             var options = d with
             {
                 Out = parse.GetValue(output)!, Images = parse.GetValue(images), PretrainEpochs = parse.GetValue(pretrain),
-                FinetuneEpochs = parse.GetValue(finetune), Seed = parse.GetValue(seed),
+                FinetuneEpochs = parse.GetValue(finetune), Model = parse.GetValue(model)!, Size = parse.GetValue(size),
+                Seed = parse.GetValue(seed), TestImages = parse.GetValue(testImages), CorruptionLimit = parse.GetValue(limit),
+                Corruptions = parse.GetValue(corruptions)!, Samples = parse.GetValue(samples), Seeds = parse.GetValue(seeds),
+                Steps = parse.GetValue(steps), Bootstrap = parse.GetValue(bootstrap), TaskA = parse.GetValue(taskA),
+                TaskB = parse.GetValue(taskB), TestB = parse.GetValue(testB), OodB = parse.GetValue(oodB),
             };
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var s = Demo.Run(options, dev, stdout.WriteLine, TrainCommand.StepBar(), cancel.Token);
-                stdout.WriteLine();
-                stdout.WriteLine($"validation accuracy on task B: finetuned from A {s.FinetuneValAcc:P1}, from scratch {s.ScratchValAcc:P1} (task A: {s.PretrainValAcc:P1})");
-                stdout.WriteLine("linear CKA with the pretrained start, per layer:");
-                stdout.WriteLine($"  {"layer",-11} {"finetuned",9} {"scratch",9}");
-                foreach (var l in s.Layers) stdout.WriteLine($"  {l.Layer,-11} {l.CkaFinetuned,9:F3} {l.CkaScratch,9:F3}");
-                stdout.WriteLine($"results: {Path.GetFullPath(Path.Combine(options.Out, "summary.json"))}");
-                return 0;
-            }
-            catch (OperationCanceledException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine("invariscope: stopped; run the same command again to resume");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            var study = Demo.Config(options);
+            var dev = CommonOptions.Resolve(parse, device, torchLib);
+            return StudyCommand.Execute(parse, study, options.Out, dev);
         });
         return command;
     }

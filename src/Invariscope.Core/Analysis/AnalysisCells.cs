@@ -57,11 +57,15 @@ public sealed class AnalysisFolder(string root)
     /// <summary>The CKA divergences of a checkpoint (seed-independent).</summary>
     public string CkaCell(string checkpoint) => Path.Combine(Root, "cells", $"{checkpoint}_cka.json");
 
-    static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+    /// <summary>JSON options of every analysis file (NaN and ±inf written as strings, so no result is lost).</summary>
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Writes a JSON value atomically.</summary>
     public static void Write<T>(string path, T value) => RunFolder.WriteAtomic(path, JsonSerializer.Serialize(value, Options));
 
     /// <summary>Reads a JSON value, or default when the file is absent.</summary>
-    public static T? Read<T>(string path) => File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path)) : default;
+    public static T? Read<T>(string path) => File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options) : default;
 }

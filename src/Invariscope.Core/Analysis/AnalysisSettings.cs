@@ -50,12 +50,12 @@ public sealed record AnalysisSettings
     /// <summary>Whether <paramref name="metric"/> was asked for.</summary>
     public bool Wants(string metric) => Metrics.Contains(metric);
 
-    /// <summary>Throws <see cref="InvariscopeException"/> naming the first bad field.</summary>
-    public AnalysisSettings Validate()
+    /// <summary>Throws <see cref="InvariscopeException"/> naming the first bad field; <paramref name="checkFiles"/>: also that the checkpoints exist.</summary>
+    public AnalysisSettings Validate(bool checkFiles = true)
     {
         void Require(bool ok, string what) { if (!ok) throw new InvariscopeException(what); }
-        Require(File.Exists(Pretrained), $"--pretrained {Pretrained}: file not found");
-        Require(File.Exists(Finetuned) || Directory.Exists(Finetuned), $"--finetuned {Finetuned}: no such checkpoint or run folder");
+        Require(!checkFiles || File.Exists(Pretrained), $"--pretrained {Pretrained}: file not found");
+        Require(!checkFiles || File.Exists(Finetuned) || Directory.Exists(Finetuned), $"--finetuned {Finetuned}: no such checkpoint or run folder");
         Require(Samples >= 4, $"--samples {Samples}: need at least 4 probe images");
         Require(Seeds >= 1, $"--seeds {Seeds}: need at least 1");
         Require(Steps >= 1 && StepSize > 0, $"--steps {Steps} / step_size {StepSize}: must be positive");

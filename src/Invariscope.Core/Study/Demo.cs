@@ -1,66 +1,80 @@
-using System.Text.Json;
-using Invariscope.Analysis;
-using Invariscope.Checkpoints;
-using Invariscope.Data;
-using Invariscope.Models;
+using System.Text.Json.Nodes;
 using Invariscope.Training;
 using static TorchSharp.torch;
 
 namespace Invariscope.Study;
 
-/// <summary>Sizes of the demo study; the defaults finish in a few minutes on a 2-core CPU.</summary>
-/// <param name="Out">Folder of the study (one run folder per setting, plus summary.json).</param>
+/// <summary>
+/// Sizes and data of the demo study. The defaults (synthetic 16×16 images, a 4-block micro ViT) finish in a few
+/// minutes on a 2-core CPU; the data options point it at real data, e.g. Fashion-MNIST classes 0–4 as task A and
+/// 5–9 as task B.
+/// </summary>
+/// <param name="Out">Study folder (resumes what is there).</param>
 /// <param name="Images">Synthetic images per task (10% held out for validation).</param>
-/// <param name="PretrainEpochs">Epochs on task A (shapes).</param>
-/// <param name="FinetuneEpochs">Epochs on task B (texture), for finetuning and for the from-scratch baseline.</param>
-/// <param name="Size">Image side (the model's img_size).</param>
+/// <param name="PretrainEpochs">Epochs on task A.</param>
+/// <param name="FinetuneEpochs">Epochs on task B, for every setting.</param>
+/// <param name="Size">Image side of the synthetic data.</param>
 /// <param name="Model">Architecture preset.</param>
-/// <param name="AnalysisImages">Task-B validation images used for the per-layer comparison.</param>
 /// <param name="Seed">Seed of everything.</param>
-public sealed record DemoOptions(string Out = "runs/demo", int Images = 4000, int PretrainEpochs = 8, int FinetuneEpochs = 4,
-    int Size = 16, string Model = "vit_micro_patch4_16", int AnalysisImages = 256, int Seed = 0);
-
-/// <summary>One row of the per-layer comparison: linear CKA of each model's layer with the pretrained start's.</summary>
-public sealed record LayerComparison(string Layer, double CkaFinetuned, double CkaScratch);
-
-/// <summary>What the demo found.</summary>
-public sealed record DemoSummary(double PretrainValAcc, double FinetuneValAcc, double ScratchValAcc, IReadOnlyList<LayerComparison> Layers);
+/// <param name="TestImages">Task-B test images (synthetic) for accuracy, corruptions and probing.</param>
+/// <param name="CorruptionLimit">Test images per corruption × severity cell.</param>
+/// <param name="Samples">Probe images of the analysis.</param>
+/// <param name="Seeds">STIR seeds.</param>
+/// <param name="Steps">Inversion steps.</param>
+/// <param name="Bootstrap">Bootstrap resamples for intervals.</param>
+/// <param name="TaskA">Task-A training data spec (null: synthetic shapes).</param>
+/// <param name="TaskB">Task-B training data spec (null: synthetic texture).</param>
+/// <param name="TestB">Task-B test data spec (null: synthetic texture, other seed).</param>
+/// <param name="OodB">Task-B out-of-distribution test data spec (null: synthetic texture, shifted; "none" = no OOD).</param>
+/// <param name="Corruptions">Corruptions (all, none, or a list).</param>
+public sealed record DemoOptions(string Out = "runs/demo", int Images = 4000, int PretrainEpochs = 8, int FinetuneEpochs = 6,
+    int Size = 16, string Model = "vit_micro_patch4_16", int Seed = 0, int TestImages = 500, int CorruptionLimit = 200,
+    int Samples = 32, int Seeds = 2, int Steps = 100, int Bootstrap = 200,
+    string? TaskA = null, string? TaskB = null, string? TestB = null, string? OodB = null, string Corruptions = "all");
 
 /// <summary>
-/// The embedded default study: pretrain a tiny ViT on synthetic task A (shapes), finetune it on task B
-/// (texture), train the same architecture on B from scratch for as long, and compare each layer with the
-/// pretrained start (linear CKA on task-B images). Every run resumes where a killed demo stopped.
+/// The embedded default study (README's first command): pretrain a tiny ViT on task A; on task B, finetune it for
+/// classification and for reconstruction, and train the same architecture from scratch, with a checkpoint per epoch;
+/// measure clean, OOD and corrupted accuracy per epoch; analyse learning, forgetting, CKA divergence and invariance
+/// flow of every epoch against its start; correlate with robustness; write the report.
 /// </summary>
 public static class Demo
 {
-    /// <summary>Runs (or resumes) the study and writes <c>summary.json</c> into <see cref="DemoOptions.Out"/>.</summary>
-    public static DemoSummary Run(DemoOptions o, Device device, Action<string> log, Action<StepProgress>? onStep = null,
-        CancellationToken cancel = default)
+    /// <summary>The demo as a study config.</summary>
+    public static StudyConfig Config(DemoOptions o)
     {
-        string TaskData(string task, int seedOffset) => $"synthetic:{task}?size={o.Size}&n={o.Images}&seed={o.Seed + seedOffset}";
-        var common = new TrainConfig { Model = o.Model, BatchSize = 128, Seed = o.Seed, Device = device.ToString() };
-
-        log("1/4 pretraining on task A (synthetic shapes)");
-        var pre = RunOrResume(common with { Data = TaskData("shapes", 1), Epochs = o.PretrainEpochs }, Path.Combine(o.Out, "pretrain"), device, log, onStep, cancel);
-        var start = new RunFolder(Path.Combine(o.Out, "pretrain")).Weights(o.PretrainEpochs);
-
-        log("2/4 finetuning on task B (synthetic texture)");
-        var ft = RunOrResume(common with { Data = TaskData("texture", 2), Strategy = "ft", Init = start, Epochs = o.FinetuneEpochs, Lr = 5e-4 },
-            Path.Combine(o.Out, "finetune"), device, log, onStep, cancel);
-
-        log("3/4 training on task B from scratch, as a baseline");
-        var scratch = RunOrResume(common with { Data = TaskData("texture", 2), Epochs = o.FinetuneEpochs },
-            Path.Combine(o.Out, "scratch"), device, log, onStep, cancel);
-
-        log("4/4 comparing every layer with the pretrained start (linear CKA)");
-        var layers = CompareLayers(o, start, new RunFolder(Path.Combine(o.Out, "finetune")).Weights(o.FinetuneEpochs),
-            new RunFolder(Path.Combine(o.Out, "scratch")).Weights(o.FinetuneEpochs), device);
-        var summary = new DemoSummary(pre[^1].ValAcc, ft[^1].ValAcc, scratch[^1].ValAcc, layers);
-        RunFolder.WriteAtomic(Path.Combine(o.Out, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        return summary;
+        string Synthetic(string task, int n, int seedOffset, string extra = "") =>
+            $"synthetic:{task}?size={o.Size}&n={n}&seed={o.Seed + seedOffset}{extra}";
+        var taskB = o.TaskB ?? Synthetic("texture", o.Images, 2);
+        var test = o.TestB ?? Synthetic("texture", o.TestImages, 3);
+        var ood = o.OodB == "none" ? null : o.OodB ?? Synthetic("texture", o.TestImages, 4, "&shift=ood");
+        JsonObject Fields(params (string key, JsonNode? value)[] fields)
+        {
+            var obj = new JsonObject();
+            foreach (var (k, v) in fields) obj[k] = v;
+            return obj;
+        }
+        return new StudyConfig
+        {
+            Name = "Invariscope demo: pretrained vs. scratch, classification vs. reconstruction",
+            Train = Fields(("model", o.Model), ("batch_size", 128), ("seed", o.Seed), ("data", taskB), ("epochs", o.FinetuneEpochs)),
+            Pretrain = Fields(("data", o.TaskA ?? Synthetic("shapes", o.Images, 1)), ("epochs", o.PretrainEpochs)),
+            Settings =
+            [
+                new StudySetting { Name = "ft", Label = "pretrained → FT", Train = Fields(("strategy", "ft"), ("init", StudyConfig.PretrainRef), ("lr", 5e-4)) },
+                new StudySetting { Name = "scratch", Label = "from scratch", Train = Fields(("strategy", "scratch")) },
+                new StudySetting
+                {
+                    Name = "ft-recon", Label = "pretrained → FT, reconstruction", Robustness = false,
+                    Train = Fields(("task", "reconstruction"), ("strategy", "ft"), ("init", StudyConfig.PretrainRef), ("lr", 5e-4)),
+                },
+            ],
+            Analysis = new StudyAnalysis { Data = test, Samples = o.Samples, Seeds = o.Seeds, Steps = o.Steps, Bootstrap = o.Bootstrap },
+            Robustness = new RobustnessSettings { Data = test, OodData = ood, Corruptions = o.Corruptions, Limit = o.CorruptionLimit, Seed = o.Seed },
+        }.Validate("demo");
     }
 
-    /// <summary>Runs a config into <paramref name="dir"/>, resuming it if it was started, skipping it if finished.</summary>
+    /// <summary>Runs (or resumes) a training config into <paramref name="dir"/>; a finished run is only read back.</summary>
     public static IReadOnlyList<EpochMetrics> RunOrResume(TrainConfig config, string dir, Device device, Action<string> log,
         Action<StepProgress>? onStep, CancellationToken cancel)
     {
@@ -73,30 +87,5 @@ public static class Demo
             return run.ReadMetrics();
         }
         return new Trainer(config, run, device, line => log("  " + line), onStep).Run(started, cancel);
-    }
-
-    static List<LayerComparison> CompareLayers(DemoOptions o, string startPath, string finetunedPath, string scratchPath, Device device)
-    {
-        using var start = VitCheckpoint.Load(startPath);
-        using var finetuned = VitCheckpoint.Load(finetunedPath);
-        using var scratch = VitCheckpoint.Load(scratchPath);
-        var data = DatasetSpecs.Open($"synthetic:texture?size={o.Size}&n={o.AnalysisImages}&seed={o.Seed + 3}");
-        var (images, labels) = DatasetTensors.Stack(data, TransformSpec.Eval(o.Size, "vit"));
-        using (images)
-        using (labels)
-        {
-            var a = Representations.Extract(start, images, LayerSelection.All, device);
-            var b = Representations.Extract(finetuned, images, LayerSelection.All, device);
-            var c = Representations.Extract(scratch, images, LayerSelection.All, device);
-            try
-            {
-                var names = Enumerable.Range(0, start.Config.Depth).Select(i => $"block{i}").Append("pre_logits");
-                return names.Select(n => new LayerComparison(n, Cka.Linear(a[n], b[n]), Cka.Linear(a[n], c[n]))).ToList();
-            }
-            finally
-            {
-                foreach (var t in a.Values.Concat(b.Values).Concat(c.Values)) t.Dispose();
-            }
-        }
     }
 }

@@ -12,7 +12,10 @@ namespace Invariscope.Training;
 /// <param name="Loss">Mean loss per example: cross-entropy for classification, L1 for reconstruction.</param>
 /// <param name="Accuracy">Top-1 accuracy in [0, 1] (0 for reconstruction).</param>
 /// <param name="N">Number of examples evaluated.</param>
-public sealed record EvalResult(double Loss, double Accuracy, int N);
+public sealed record EvalResult(
+    [property: System.Text.Json.Serialization.JsonPropertyName("loss")] double Loss,
+    [property: System.Text.Json.Serialization.JsonPropertyName("accuracy")] double Accuracy,
+    [property: System.Text.Json.Serialization.JsonPropertyName("n")] int N);
 
 /// <summary>
 /// A checkpoint ready to evaluate: the <see cref="TaskModel"/> (ViT, plus its decoder for a reconstruction run),

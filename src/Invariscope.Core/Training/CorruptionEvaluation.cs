@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Invariscope.Data;
 using Invariscope.Data.Corruptions;
 using Invariscope.Runtime;
@@ -15,7 +16,12 @@ namespace Invariscope.Training;
 /// <param name="Accuracy">Top-1 accuracy in [0, 1] (0 for reconstruction).</param>
 /// <param name="Loss">Mean loss per example.</param>
 /// <param name="N">Examples evaluated.</param>
-public sealed record CorruptionCell(string Corruption, int Severity, double Accuracy, double Loss, int N);
+public sealed record CorruptionCell(
+    [property: JsonPropertyName("corruption")] string Corruption,
+    [property: JsonPropertyName("severity")] int Severity,
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("loss")] double Loss,
+    [property: JsonPropertyName("n")] int N);
 
 /// <summary>What to evaluate: corruptions × severities, on the fly or from a CIFAR-C folder.</summary>
 /// <param name="Corruptions">Corruption names (any file stem when <paramref name="CifarCFolder"/> is set).</param>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Invariscope.Analysis;
 using Invariscope.Study;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -7,35 +8,104 @@ namespace Invariscope.Tests.Study;
 
 public class DemoTests
 {
+    /// <summary>The demo at toy sizes: every stage runs, but in seconds.</summary>
+    internal static DemoOptions Tiny(string dir) => new(Out: dir, Images: 96, PretrainEpochs: 1, FinetuneEpochs: 3, TestImages: 40,
+        CorruptionLimit: 12, Corruptions: "gaussian_noise,contrast", Samples: 8, Seeds: 2, Steps: 4, Bootstrap: 16);
+
     [Fact]
-    public void AReducedDemoRunsEndToEndAndResumesWithoutRetraining()
+    public void A_reduced_demo_writes_every_result_file_and_resumes_without_recomputing()
     {
         using var dir = new TestData.TempDir();
-        var options = new DemoOptions(Out: dir.Path, Images: 96, PretrainEpochs: 1, FinetuneEpochs: 1, AnalysisImages: 24);
+        var config = Demo.Config(Tiny(dir.Path));
         var log = new List<string>();
-        var summary = Demo.Run(options, CPU, log.Add);
-        Assert.Equal(["block0", "block1", "block2", "block3", "pre_logits"], summary.Layers.Select(l => l.Layer));
-        Assert.All(summary.Layers, l => Assert.InRange(l.CkaFinetuned, 0, 1));
-        Assert.True(File.Exists(Path.Combine(dir.Path, "summary.json")));
-        var saved = JsonSerializer.Deserialize<DemoSummary>(File.ReadAllText(Path.Combine(dir.Path, "summary.json")))!;
-        Assert.Equal(summary.FinetuneValAcc, saved.FinetuneValAcc);
-        foreach (var run in new[] { "pretrain", "finetune", "scratch" })
-            Assert.Equal([0, 1], new RunFolder(Path.Combine(dir.Path, run)).CompleteEpochs());
+        var results = new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
 
+        Assert.Equal(["ft", "scratch", "ft-recon"], results.Settings.Select(s => s.Name));
+        Assert.Equal([0, 1], new RunFolder(Path.Combine(dir.Path, "pretrain")).CompleteEpochs());
+        foreach (var s in results.Settings)
+        {
+            Assert.Equal([0, 1, 2, 3], new RunFolder(Path.Combine(dir.Path, s.Name)).CompleteEpochs());
+            var analysis = s.Analysis!;
+            Assert.Equal(["block0", "block1", "block2", "block3", "pre_logits"], analysis.Layers);
+            Assert.Equal([0, 1, 2, 3], analysis.Checkpoints.Select(c => c.Epoch!.Value));
+            foreach (var c in analysis.Checkpoints)
+            {
+                foreach (var m in new[] { "learning", "forgetting", "cka_divergence" })
+                {
+                    var series = c.PerLayer[m];
+                    Assert.Equal(5, series.Mean.Length);
+                    Assert.All(series.Mean, v => Assert.InRange(v, -1e-9, 1 + 1e-9));
+                    Assert.Equal(16, series.Replicates![0].Length);
+                    Assert.All(Enumerable.Range(0, 5), l => Assert.True(series.Lower![l] <= series.Upper![l]));
+                }
+                Assert.Equal(5, c.FlowMean!.Length);
+            }
+            // epoch 0 is the reference itself: CKA divergence 0 at every layer
+            Assert.All(analysis.Checkpoints[0].PerLayer["cka_divergence"].Mean, v => Assert.Equal(0, v, 1e-9));
+        }
+        var ft = results.Settings[0];
+        Assert.Equal([0, 1, 2, 3], ft.Robustness.Select(r => r.Epoch));
+        Assert.All(ft.Robustness, r =>
+        {
+            Assert.Equal(2 * 5, r.Cells.Count);
+            Assert.NotNull(r.Ood);
+            Assert.Equal(r.Cells.Where(c => c.Severity == 3).Average(c => c.Accuracy), r.AccuracyBySeverity[3], 1e-12);
+        });
+        Assert.Empty(results.Settings[2].Robustness); // reconstruction: robustness off
+
+        var stats = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "statistics.json"))).RootElement.GetProperty("settings");
+        var ftStats = stats[0];
+        Assert.Equal("ft", ftStats.GetProperty("setting").GetString());
+        var families = ftStats.GetProperty("families");
+        Assert.Equal(2, families.GetArrayLength()); // corrupted and OOD accuracy
+        Assert.Equal("forgetting/std/all", families[0].GetProperty("headline").GetProperty("id").GetString());
+        Assert.Equal(3, families[0].GetProperty("headline").GetProperty("n").GetInt32()); // epochs 1..3
+        Assert.Equal(0, stats[2].GetProperty("families").GetArrayLength());
+
+        // Resume: nothing is trained, evaluated or inverted again.
+        var cells = Directory.GetFiles(Path.Combine(dir.Path, "ft", "analysis", "cells")).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         log.Clear();
-        var again = Demo.Run(options, CPU, log.Add);
-        Assert.Equal(3, log.Count(l => l.Contains("already complete")));
-        Assert.Equal(summary.Layers.Select(l => l.CkaFinetuned), again.Layers.Select(l => l.CkaFinetuned));
+        new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
+        Assert.Equal(4, log.Count(l => l.Contains("already complete")));
+        Assert.DoesNotContain(log, l => l.Contains("epoch 1: clean"));
+        Assert.All(cells, kv => Assert.Equal(kv.Value, File.GetLastWriteTimeUtc(kv.Key)));
     }
 
     [Fact]
-    public void TheDemoCommandPrintsWhereTheResultsAre()
+    public void The_demo_command_prints_the_report_location_and_the_report_opens_with_every_figure()
     {
         using var dir = new TestData.TempDir();
-        var (code, stdout, stderr) = TestData.Cli("demo", "--out", dir.Path, "--images", "64", "--pretrain-epochs", "1",
-            "--finetune-epochs", "1", "--device", "cpu");
+        var o = Tiny(dir.Path);
+        var (code, stdout, stderr) = TestData.Cli("demo", "--out", dir.Path, "--images", "96", "--pretrain-epochs", "1",
+            "--finetune-epochs", "3", "--test-images", "40", "--corruption-limit", "12", "--corruptions", o.Corruptions,
+            "--samples", "8", "--seeds", "2", "--steps", "4", "--bootstrap", "16", "--device", "cpu");
         Assert.True(code == 0, stderr);
-        Assert.Contains(Path.Combine(dir.Path, "summary.json"), stdout);
-        Assert.Contains("pre_logits", stdout);
+        var html = Path.Combine(dir.Path, "report", "index.html");
+        Assert.Contains($"report: {html}", stdout);
+        Assert.Contains("std of forgetting across layers r =", stdout);
+        var page = File.ReadAllText(html);
+        foreach (var png in new[] { "learning_forgetting.png", "cka_divergence.png", "flow_ft.png", "dynamics_forgetting_ft.png",
+                     "accuracy.png", "robustness_ft.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir.Path, "report", "figures", png)), png);
+        }
+        Assert.Contains("data:image/png;base64,", page);
+        Assert.Contains("forgetting/std/all", page);
+        Assert.DoesNotContain("http://", page);
+
+        // The report is rebuilt from the files alone, also for a single run folder.
+        var (code2, stdout2, stderr2) = TestData.Cli("report", Path.Combine(dir.Path, "ft"));
+        Assert.True(code2 == 0, stderr2);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "ft", "report", "index.html")), stdout2);
+    }
+
+    [Fact]
+    public void Report_on_a_folder_without_results_is_a_one_line_error()
+    {
+        using var dir = new TestData.TempDir();
+        var (code, _, stderr) = TestData.Cli("report", dir.Path);
+        Assert.Equal(1, code);
+        Assert.Contains("not a study, run or analysis folder", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
     }
 }

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Invariscope.Analysis;
+using Invariscope.Runtime;
+using Invariscope.Training;
+
+namespace Invariscope.Study;
+
+/// <summary>One setting of a study: a training run (common train fields plus these overrides), then its analysis.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record StudySetting
+{
+    /// <summary>Folder name of the run (letters, digits, '-', '_').</summary>
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    /// <summary>Legend label in the report; defaults to the name.</summary>
+    [JsonPropertyName("label")] public string? Label { get; init; }
+    /// <summary>Train-config fields that override the study's common <c>train</c> ones; <c>"init": "@pretrain"</c> starts from the study's pretrained model.</summary>
+    [JsonPropertyName("train")] public JsonObject Train { get; init; } = [];
+    /// <summary>Whether to run the invariance analysis on every epoch of this run.</summary>
+    [JsonPropertyName("analyze")] public bool Analyze { get; init; } = true;
+    /// <summary>Whether to evaluate every epoch on the robustness suite.</summary>
+    [JsonPropertyName("robustness")] public bool Robustness { get; init; } = true;
+
+    /// <summary>The label shown in reports.</summary>
+    [JsonIgnore] public string DisplayName => Label ?? Name;
+}
+
+/// <summary>Analysis sizes shared by every setting of a study (see <see cref="AnalysisSettings"/>).</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record StudyAnalysis
+{
+    /// <summary>Probe images (dataset spec); defaults to the robustness ID test data.</summary>
+    [JsonPropertyName("data")] public string? Data { get; init; }
+    /// <summary>Probe images N.</summary>
+    [JsonPropertyName("samples")] public int Samples { get; init; } = 500;
+    /// <summary>STIR seeds.</summary>
+    [JsonPropertyName("seeds")] public int Seeds { get; init; } = 3;
+    /// <summary>Inversion steps.</summary>
+    [JsonPropertyName("steps")] public int Steps { get; init; } = 500;
+    /// <summary>Bootstrap resamples of the probe images (0 = no intervals).</summary>
+    [JsonPropertyName("bootstrap")] public int Bootstrap { get; init; } = 200;
+    /// <summary>Layers (see <c>analyze --layers</c>).</summary>
+    [JsonPropertyName("layers")] public string Layers { get; init; } = "all";
+    /// <summary>Block representation: tokens, cls or mean.</summary>
+    [JsonPropertyName("representation")] public string Representation { get; init; } = "tokens";
+    /// <summary>Image-layer rows per inversion batch.</summary>
+    [JsonPropertyName("max_rows")] public int MaxRows { get; init; } = 512;
+}
+
+/// <summary>Options of the correlation analysis.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record StudyStatisticsOptions
+{
+    /// <summary>Family-wise significance level.</summary>
+    [JsonPropertyName("alpha")] public double Alpha { get; init; } = 0.05;
+    /// <summary>Whether epoch 0 (the starting point, before any finetuning) is one of the correlated points.</summary>
+    [JsonPropertyName("include_epoch0")] public bool IncludeEpoch0 { get; init; }
+}
+
+/// <summary>
+/// A study: several settings (e.g. pretrained vs. scratch, classification vs. reconstruction, FT vs. LP-FT vs. HP-FT),
+/// each a training run, evaluated per epoch on the robustness suite and analysed per epoch, then compared in one report.
+/// Loaded from JSON (snake_case, unknown fields are errors) and validated before anything runs.
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record StudyConfig
+{
+    /// <summary>Title of the report.</summary>
+    [JsonPropertyName("name")] public string Name { get; init; } = "study";
+    /// <summary>Train-config fields common to every run.</summary>
+    [JsonPropertyName("train")] public JsonObject Train { get; init; } = [];
+    /// <summary>Optional pretraining run (train fields over the common ones); settings start from it with <c>"init": "@pretrain"</c>.</summary>
+    [JsonPropertyName("pretrain")] public JsonObject? Pretrain { get; init; }
+    /// <summary>The settings compared.</summary>
+    [JsonPropertyName("settings")] public IReadOnlyList<StudySetting> Settings { get; init; } = [];
+    /// <summary>Analysis sizes.</summary>
+    [JsonPropertyName("analysis")] public StudyAnalysis Analysis { get; init; } = new();
+    /// <summary>Robustness suite; null = none.</summary>
+    [JsonPropertyName("robustness")] public RobustnessSettings? Robustness { get; init; }
+    /// <summary>Correlation analysis options.</summary>
+    [JsonPropertyName("statistics")] public StudyStatisticsOptions Statistics { get; init; } = new();
+
+    /// <summary>The value of <c>init</c> that means "the study's pretrained model".</summary>
+    public const string PretrainRef = "@pretrain";
+    /// <summary>Folder of the pretraining run inside the study folder.</summary>
+    public const string PretrainName = "pretrain";
+
+    internal static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    /// <summary>The config as JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    /// <summary>Reads and validates a study file.</summary>
+    public static StudyConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new InvariscopeException($"{path}: study config not found");
+        return FromJson(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses and validates; <paramref name="source"/> names the file in errors.</summary>
+    public static StudyConfig FromJson(string json, string source)
+    {
+        StudyConfig config;
+        try { config = JsonSerializer.Deserialize<StudyConfig>(json, Options) ?? throw new InvariscopeException($"{source}: empty study config"); }
+        catch (JsonException e) { throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}"); }
+        return config.Validate(source);
+    }
+
+    /// <summary>The train config of the pretraining run, or null when the study has none.</summary>
+    public TrainConfig? PretrainConfig(string source = "study") =>
+        Pretrain is null ? null : Merge(Train, Pretrain, $"{source}: pretrain");
+
+    /// <summary>The train config of a setting; <c>@pretrain</c> resolves to <paramref name="pretrainWeights"/>.</summary>
+    public TrainConfig SettingConfig(StudySetting setting, string? pretrainWeights, string source = "study")
+    {
+        var config = Merge(Train, setting.Train, $"{source}: setting '{setting.Name}'", validate: false);
+        if (config.Init == PretrainRef)
+        {
+            if (Pretrain is null) throw new InvariscopeException($"{source}: setting '{setting.Name}' starts from @pretrain but the study has no 'pretrain'");
+            config = config with { Init = pretrainWeights ?? PretrainRef };
+        }
+        return config.Validate($"{source}: setting '{setting.Name}'");
+    }
+
+    /// <summary>Throws <see cref="InvariscopeException"/> naming the first problem.</summary>
+    public StudyConfig Validate(string source = "study")
+    {
+        void Require(bool ok, string what) { if (!ok) throw new InvariscopeException($"{source}: {what}"); }
+        Require(Settings.Count > 0, "'settings' is empty: name at least one run");
+        var names = new HashSet<string>();
+        foreach (var s in Settings)
+        {
+            Require(s.Name.Length > 0 && s.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'),
+                $"setting name '{s.Name}' must be letters, digits, '-' or '_'");
+            Require(s.Name != PretrainName, $"setting name '{PretrainName}' is reserved for the pretraining run");
+            Require(names.Add(s.Name), $"setting '{s.Name}' appears twice");
+            SettingConfig(s, null, source);
+        }
+        PretrainConfig(source);
+        Require(Analysis.Data is not null || Robustness is not null || Settings.All(s => !s.Analyze),
+            "analysis needs probe images: set analysis.data or robustness.data");
+        Robustness?.Validate();
+        Require(Statistics.Alpha is > 0 and < 1, $"statistics.alpha must be in (0, 1), got {Statistics.Alpha}");
+        AnalysisFor("x", "x", "vit").Validate(checkFiles: false);
+        return this;
+    }
+
+    /// <summary>The analysis settings of one run: p = the run's epoch 0 (its starting point), f = every epoch.</summary>
+    public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize) => new()
+    {
+        Pretrained = pretrainedWeights, Finetuned = runFolder, Data = Analysis.Data ?? Robustness?.Data ?? "",
+        Samples = Analysis.Samples, Seeds = Analysis.Seeds, Steps = Analysis.Steps, Bootstrap = Analysis.Bootstrap,
+        Layers = Analysis.Layers, Representation = Analysis.Representation, MaxRows = Analysis.MaxRows, Normalize = normalize,
+    };
+
+    static TrainConfig Merge(JsonObject common, JsonObject overrides, string source, bool validate = true)
+    {
+        var merged = (JsonObject)common.DeepClone();
+        foreach (var (k, v) in overrides) merged[k] = v?.DeepClone();
+        try
+        {
+            var config = JsonSerializer.Deserialize<TrainConfig>(merged.ToJsonString()) ?? throw new InvariscopeException($"{source}: empty train config");
+            return validate ? config.Validate(source) : config;
+        }
+        catch (JsonException e) { throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}"); }
+    }
+}

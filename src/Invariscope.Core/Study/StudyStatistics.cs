@@ -1,0 +1,142 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Invariscope.Analysis;
+using Invariscope.Analysis.Robustness;
+using Invariscope.Analysis.Statistics;
+using Invariscope.Training;
+
+namespace Invariscope.Study;
+
+/// <summary>The correlation analysis of one setting over its epochs.</summary>
+public sealed record SettingStatistics(
+    [property: JsonPropertyName("setting")] string Setting,
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("table")] EpochMetricTable? Table,
+    [property: JsonPropertyName("targets")] IReadOnlyDictionary<string, double[]> Targets,
+    [property: JsonPropertyName("families")] IReadOnlyList<CorrelationFamily> Families,
+    [property: JsonPropertyName("early_epochs")] IReadOnlyList<EarlyEpochPoint> EarlyEpochs,
+    [property: JsonPropertyName("headline_by_severity")] IReadOnlyDictionary<string, CorrelationResult> HeadlineBySeverity,
+    [property: JsonPropertyName("learning_forgetting")] LearningForgettingResult? LearningForgetting,
+    [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes);
+
+/// <summary>A per-layer difference between two settings at their final epochs, with a paired bootstrap interval.</summary>
+public sealed record LayerDifference(
+    [property: JsonPropertyName("metric")] string Metric,
+    [property: JsonPropertyName("a")] string A,
+    [property: JsonPropertyName("b")] string B,
+    [property: JsonPropertyName("layer")] string Layer,
+    [property: JsonPropertyName("difference")] double Difference,
+    [property: JsonPropertyName("lower")] double Lower,
+    [property: JsonPropertyName("upper")] double Upper)
+{
+    /// <summary>Whether the 95% interval excludes 0.</summary>
+    [JsonPropertyName("excludes_zero")] public bool ExcludesZero => Lower > 0 || Upper < 0;
+}
+
+/// <summary>All statistics of a study, as written to <c>statistics.json</c>.</summary>
+public sealed record StudyStatisticsResult(
+    [property: JsonPropertyName("settings")] IReadOnlyList<SettingStatistics> Settings,
+    [property: JsonPropertyName("differences")] IReadOnlyList<LayerDifference> Differences);
+
+/// <summary>
+/// The paper's robustness statistics computed from result files alone: per setting, the hypothesis grid against
+/// mean corrupted accuracy and OOD accuracy (Bonferroni and Holm), the headline hypothesis per severity, the
+/// early-epoch analysis, and the learning–forgetting correlation; across settings, per-layer differences at the final
+/// epoch with paired bootstrap intervals.
+/// </summary>
+public static class StudyStatistics
+{
+    /// <summary>Target name of the mean corrupted accuracy.</summary>
+    public const string Corrupted = "corrupted_accuracy";
+    /// <summary>Target name of the OOD accuracy.</summary>
+    public const string Ood = "ood_accuracy";
+    /// <summary>Metrics compared between settings.</summary>
+    public static readonly IReadOnlyList<string> ComparedMetrics = ["learning", "forgetting", "cka_divergence"];
+
+    /// <summary>Computes everything.</summary>
+    public static StudyStatisticsResult Compute(StudyResults results, StudyStatisticsOptions options) =>
+        new(results.Settings.Select(s => ForSetting(s, options)).ToList(), Differences(results));
+
+    /// <summary>Computes and writes <c>statistics.json</c> into <paramref name="root"/>.</summary>
+    public static StudyStatisticsResult Write(StudyResults results, StudyStatisticsOptions options, string root)
+    {
+        var stats = Compute(results, options);
+        RunFolder.WriteAtomic(Path.Combine(root, "statistics.json"), JsonSerializer.Serialize(stats, AnalysisFolder.Options));
+        return stats;
+    }
+
+    /// <summary>The per-epoch metric table of an analysis (checkpoints with a known epoch, ascending; epoch 0 only when asked).</summary>
+    public static EpochMetricTable? Table(AnalysisResults? analysis, bool includeEpoch0)
+    {
+        if (analysis is null) return null;
+        var rows = analysis.Checkpoints.Where(c => c.Epoch is int e && (includeEpoch0 || e > 0)).OrderBy(c => c.Epoch).ToList();
+        if (rows.Count == 0) return null;
+        double[][]? Metric(string name) => rows.All(r => r.PerLayer.ContainsKey(name)) ? rows.Select(r => r.PerLayer[name].Mean).ToArray() : null;
+        return new EpochMetricTable(rows.Select(r => r.Epoch!.Value).ToArray(), analysis.Layers, Metric("learning"), Metric("forgetting"), Metric("cka_divergence"));
+    }
+
+    static SettingStatistics ForSetting(SettingResults s, StudyStatisticsOptions options)
+    {
+        var notes = new List<string>();
+        var table = Table(s.Analysis, options.IncludeEpoch0);
+        var families = new List<CorrelationFamily>();
+        var early = new List<EarlyEpochPoint>();
+        var bySeverity = new Dictionary<string, CorrelationResult>();
+        var targets = new Dictionary<string, double[]>();
+        LearningForgettingResult? lf = null;
+        if (table is null) notes.Add("no analysis results: nothing to correlate");
+        else
+        {
+            if (table.Learning is not null && table.Forgetting is not null) lf = LearningForgetting.Run(table, s.Name);
+            var byEpoch = s.Robustness.ToDictionary(r => r.Epoch);
+            if (s.Task != "classification") notes.Add($"{s.Task} has no accuracy: robustness correlations apply to classification settings");
+            else if (!table.Epochs.All(byEpoch.ContainsKey)) notes.Add("robustness was not evaluated at every analysed epoch: no correlation");
+            else if (table.Epochs.Length < 3) notes.Add($"only {table.Epochs.Length} epoch(s): a correlation needs at least 3");
+            else
+            {
+                var rows = table.Epochs.Select(e => byEpoch[e]).ToList();
+                if (rows.All(r => r.Cells.Count > 0)) targets[Corrupted] = rows.Select(r => r.MeanCorruptedAccuracy).ToArray();
+                if (rows.All(r => r.Ood is not null)) targets[Ood] = rows.Select(r => r.Ood!.Accuracy).ToArray();
+                targets["clean_accuracy"] = rows.Select(r => r.Clean.Accuracy).ToArray();
+                foreach (var (name, y) in targets.Where(t => t.Key != "clean_accuracy"))
+                    families.Add(HypothesisGrid.Run(table, y, name, options.Alpha));
+                if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0)
+                {
+                    var tracked = families[0].Best(3).Select(h => h.Id).Append(HypothesisGrid.HeadlineId).Distinct();
+                    if (table.Forgetting is not null) early.AddRange(EarlyEpochs.Run(table, corrupted, Corrupted, tracked, options.Alpha));
+                    if (table.Forgetting is not null)
+                    {
+                        var x = HypothesisGrid.Series(table, HypothesisGrid.HeadlineId);
+                        foreach (var sev in rows[0].AccuracyBySeverity.Keys)
+                            bySeverity[$"severity{sev}"] = Correlation.Pearson(x, rows.Select(r => r.AccuracyBySeverity[sev]).ToArray());
+                    }
+                }
+            }
+        }
+        return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes);
+    }
+
+    static List<LayerDifference> Differences(StudyResults results)
+    {
+        var finals = results.Settings.Where(s => s.Analysis is not null)
+            .Select(s => (s, last: s.Analysis!.Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last())).ToList();
+        var list = new List<LayerDifference>();
+        for (int i = 0; i < finals.Count; i++)
+            for (int j = i + 1; j < finals.Count; j++)
+            {
+                var (a, b) = (finals[i], finals[j]);
+                if (!a.s.Analysis!.Layers.SequenceEqual(b.s.Analysis!.Layers)) continue;
+                foreach (var metric in ComparedMetrics)
+                {
+                    if (!a.last.PerLayer.TryGetValue(metric, out var sa) || !b.last.PerLayer.TryGetValue(metric, out var sb)) continue;
+                    if (sa.Replicates is null || sb.Replicates is null || sa.Replicates[0].Length != sb.Replicates[0].Length) continue;
+                    for (int l = 0; l < sa.Mean.Length; l++)
+                    {
+                        var (lo, hi) = LayerIntervals.Difference(sa.Replicates[l], sb.Replicates[l]);
+                        list.Add(new LayerDifference(metric, a.s.Label, b.s.Label, a.s.Analysis.Layers[l], sa.Mean[l] - sb.Mean[l], lo, hi));
+                    }
+                }
+            }
+        return list;
+    }
+}

@@ -1,0 +1,74 @@
+using Invariscope.Runtime;
+using Invariscope.Study;
+
+namespace Invariscope.Tests.Study;
+
+public class StudyConfigTests
+{
+    const string Good = """
+    {
+      "name": "strategies",
+      "train": { "model": "vit_micro_patch4_16", "data": "synthetic:texture?size=16&n=200", "epochs": 3, "lr": 0.001 },
+      "pretrain": { "data": "synthetic:shapes?size=16&n=200", "epochs": 2 },
+      "settings": [
+        { "name": "ft", "train": { "strategy": "ft", "init": "@pretrain", "lr": 0.0005 } },
+        { "name": "lp-ft", "label": "LP-FT", "train": { "strategy": "lp-ft", "init": "@pretrain", "lp_epochs": 1 } },
+        { "name": "scratch", "train": {} }
+      ],
+      "analysis": { "samples": 16, "seeds": 2, "steps": 10 },
+      "robustness": { "data": "synthetic:texture?size=16&n=50&seed=3", "corruptions": "contrast", "limit": 20 }
+    }
+    """;
+
+    static string Error(string json) => Assert.Throws<InvariscopeException>(() => StudyConfig.FromJson(json, "s.json")).Message;
+
+    [Fact]
+    public void Settings_override_the_common_train_fields_and_resolve_the_pretrained_start()
+    {
+        var c = StudyConfig.FromJson(Good, "s.json");
+        var ft = c.SettingConfig(c.Settings[0], "/x/pretrain.safetensors");
+        Assert.Equal(5e-4, ft.Lr);
+        Assert.Equal(3, ft.Epochs);
+        Assert.Equal("/x/pretrain.safetensors", ft.Init);
+        var lpft = c.SettingConfig(c.Settings[1], "/x/p.safetensors");
+        Assert.Equal((1e-3, 1, "lp-ft"), (lpft.Lr, lpft.LpEpochs, lpft.Strategy));
+        Assert.Equal("LP-FT", c.Settings[1].DisplayName);
+        Assert.Equal("scratch", c.SettingConfig(c.Settings[2], null).Strategy);
+        Assert.Equal(2, c.PretrainConfig()!.Epochs);
+        var analysis = c.AnalysisFor("p.safetensors", "runs/ft", "vit");
+        Assert.Equal(("synthetic:texture?size=16&n=50&seed=3", 16, 2, 10), (analysis.Data, analysis.Samples, analysis.Seeds, analysis.Steps));
+        Assert.Equal(c.ToJson(), StudyConfig.FromJson(c.ToJson(), "round trip").ToJson());
+    }
+
+    [Theory]
+    [InlineData("\"settings\": [", "\"settings\": [ { \"name\": \"ft\", \"train\": {} },", "appears twice")]
+    [InlineData("\"name\": \"scratch\"", "\"name\": \"a b\"", "letters, digits")]
+    [InlineData("\"lp_epochs\": 1", "\"lp_epoch\": 1", "lp_epoch")]
+    [InlineData("\"analysis\":", "\"analysys\": {}, \"analysis\":", "analysys")]
+    [InlineData("\"pretrain\": { \"data\": \"synthetic:shapes?size=16&n=200\", \"epochs\": 2 },", "", "no 'pretrain'")]
+    [InlineData("\"corruptions\": \"contrast\"", "\"corruptions\": \"fog2\"", "unknown corruption 'fog2'")]
+    [InlineData("\"samples\": 16", "\"samples\": 2", "--samples 2")]
+    public void Bad_studies_fail_up_front_with_one_line_naming_the_problem(string from, string to, string expected)
+    {
+        var message = Error(Good.Replace(from, to));
+        Assert.Contains(expected, message);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    [Fact]
+    public void Missing_file_and_empty_settings_are_errors()
+    {
+        Assert.Contains("not found", Assert.Throws<InvariscopeException>(() => StudyConfig.Load("/nonexistent/study.json")).Message);
+        Assert.Contains("'settings' is empty", Error("{ \"settings\": [] }"));
+    }
+
+    [Fact]
+    public void The_demo_config_is_a_valid_study_with_the_three_settings()
+    {
+        var c = Demo.Config(new DemoOptions());
+        Assert.Equal(["ft", "scratch", "ft-recon"], c.Settings.Select(s => s.Name));
+        Assert.Equal("reconstruction", c.SettingConfig(c.Settings[2], "p").Task);
+        Assert.False(c.Settings[2].Robustness);
+        Assert.Contains("shift=ood", c.Robustness!.OodData);
+    }
+}
