@@ -84,7 +84,7 @@ public class DemoTests
         Assert.Contains($"report: {html}", stdout);
         Assert.Contains("std of forgetting across layers r =", stdout);
         var page = File.ReadAllText(html);
-        foreach (var png in new[] { "learning_forgetting.png", "cka_divergence.png", "flow_ft.png", "dynamics_forgetting_ft.png",
+        foreach (var png in new[] { "learning.png", "forgetting.png", "cka_divergence.png", "flow_ft.png", "flow_scratch.png", "dynamics_forgetting_ft.png", "learning_vs_forgetting.png", "early_epochs_ft.png", "reconstruction_loss.png",
                      "accuracy.png", "robustness_ft.png" })
         {
             Assert.True(File.Exists(Path.Combine(dir.Path, "report", "figures", png)), png);
