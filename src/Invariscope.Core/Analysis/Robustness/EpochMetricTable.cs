@@ -17,9 +17,9 @@ namespace Invariscope.Analysis.Robustness;
 public sealed record EpochMetricTable(
     [property: JsonPropertyName("epochs")] int[] Epochs,
     [property: JsonPropertyName("layers")] IReadOnlyList<string> Layers,
-    [property: JsonPropertyName("learning"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double[][]? Learning,
-    [property: JsonPropertyName("forgetting"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double[][]? Forgetting,
-    [property: JsonPropertyName("cka_divergence"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double[][]? CkaDivergence)
+    [property: JsonPropertyName("learning")] double[][]? Learning,
+    [property: JsonPropertyName("forgetting")] double[][]? Forgetting,
+    [property: JsonPropertyName("cka_divergence")] double[][]? CkaDivergence)
 {
     /// <summary>
     /// Checks the shape: epochs and layers present, at least one layer and one metric, epochs strictly increasing,
