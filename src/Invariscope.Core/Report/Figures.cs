@@ -159,7 +159,7 @@ public static class Figures
             {
                 if (!string.IsNullOrEmpty(name))
                     plot.Legend.ManualItems.Add(new LegendItem { LabelText = name + " (no data)", MarkerColor = color,
-                        MarkerShape = MarkerShape.FilledCircle, MarkerSize = PlotStyle.MarkerSize });
+                        MarkerShape = MarkerShape.FilledCircle, MarkerSize = PlotStyle.MarkerSize, LineWidth = 0 });
                 continue;
             }
             anyPoint = true;
@@ -170,18 +170,8 @@ public static class Figures
         }
         if (!anyPoint) PlotStyle.NoDataNote(plot);
         else PlotStyle.FixDegenerateY(plot, groups.SelectMany(g => g.y.Where((_, i) => i < g.x.Length && double.IsFinite(g.x[i]))));
-        if (plot.Legend.ManualItems.Count > 0 || groups.Any(g => !string.IsNullOrEmpty(g.name)))
-        {
-            PlotStyle.LegendRight(plot);
-            if (plot.Legend.ManualItems.Count > 0 && anyPoint)
-            {
-                // ManualItems replace the automatic ones: list every group explicitly.
-                plot.Legend.ManualItems.Clear();
-                for (int k = 0; k < groups.Count; k++)
-                    plot.Legend.ManualItems.Add(new LegendItem { LabelText = groups[k].name, MarkerColor = PlotStyle.SeriesColor(k, groups.Count),
-                        MarkerShape = MarkerShape.FilledCircle, MarkerSize = PlotStyle.MarkerSize });
-            }
-        }
+        // Automatic legend items (groups with points) come first, then the manual "(no data)" ones.
+        if (groups.Any(g => !string.IsNullOrEmpty(g.name))) PlotStyle.LegendRight(plot);
         return PlotStyle.Save(plot, path, Width, Height);
     }
 
