@@ -57,6 +57,7 @@ public static class Figures
             AxisLimits limits = plot.Axes.GetLimits();
             plot.Axes.SetLimitsX(-0.5, layers.Count - 0.5);
             plot.Axes.SetLimitsY(limits.Bottom, limits.Top);
+            PlotStyle.FixDegenerateY(plot, curves.SelectMany(c => c.Mean.Concat(c.Lower ?? []).Concat(c.Upper ?? [])));
         }
         return PlotStyle.Save(plot, path, Width, Height);
     }
@@ -92,7 +93,7 @@ public static class Figures
 
     /// <summary>
     /// Robustness beside forgetting (Fig. 4c of the paper): two panels in one PNG. Left: accuracy on corrupted
-    /// data over epochs, one line per severity (lightest = mildest); right: standard deviation of forgetting
+    /// data over epochs, one line per severity (plasma ramp, dark = mildest to light = most severe); right: standard deviation of forgetting
     /// across layers over epochs.
     /// </summary>
     /// <param name="path">PNG file to write.</param>
@@ -158,7 +159,7 @@ public static class Figures
             {
                 if (!string.IsNullOrEmpty(name))
                     plot.Legend.ManualItems.Add(new LegendItem { LabelText = name + " (no data)", MarkerColor = color,
-                        MarkerShape = MarkerShape.FilledCircle, MarkerSize = PlotStyle.MarkerSize });
+                        MarkerShape = MarkerShape.FilledCircle, MarkerSize = PlotStyle.MarkerSize, LineWidth = 0 });
                 continue;
             }
             anyPoint = true;
@@ -168,18 +169,9 @@ public static class Figures
             points.LegendText = name;
         }
         if (!anyPoint) PlotStyle.NoDataNote(plot);
-        if (plot.Legend.ManualItems.Count > 0 || groups.Any(g => !string.IsNullOrEmpty(g.name)))
-        {
-            PlotStyle.LegendRight(plot);
-            if (plot.Legend.ManualItems.Count > 0 && anyPoint)
-            {
-                // ManualItems replace the automatic ones: list every group explicitly.
-                plot.Legend.ManualItems.Clear();
-                for (int k = 0; k < groups.Count; k++)
-                    plot.Legend.ManualItems.Add(new LegendItem { LabelText = groups[k].name, MarkerColor = PlotStyle.SeriesColor(k, groups.Count),
-                        MarkerShape = MarkerShape.FilledCircle, MarkerSize = PlotStyle.MarkerSize });
-            }
-        }
+        else PlotStyle.FixDegenerateY(plot, groups.SelectMany(g => g.y.Where((_, i) => i < g.x.Length && double.IsFinite(g.x[i]))));
+        // Automatic legend items (groups with points) come first, then the manual "(no data)" ones.
+        if (groups.Any(g => !string.IsNullOrEmpty(g.name))) PlotStyle.LegendRight(plot);
         return PlotStyle.Save(plot, path, Width, Height);
     }
 
@@ -202,6 +194,7 @@ public static class Figures
         }
         FinishSeriesPlot(plot, legend ? series.Select(s => s.Name) : [], series.All(s => s.Epochs.Length == 0));
         PlotStyle.IntegerTicksBottom(plot, series.SelectMany(s => s.Epochs));
+        PlotStyle.FixDegenerateY(plot, series.SelectMany(s => s.Values.Concat(s.Lower ?? []).Concat(s.Upper ?? [])));
         return plot;
     }
 

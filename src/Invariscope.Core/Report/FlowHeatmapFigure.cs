@@ -54,10 +54,7 @@ internal static class FlowHeatmapFigure
         // the top, so cell (i, j) is centred on x = j, y = n-1-i.
 
         var colorbar = plot.Add.ColorBar(heatmap);
-        colorbar.Label = "value";
-        colorbar.LabelStyle.FontName = ReportFonts.Family;
-        colorbar.LabelStyle.FontSize = PlotStyle.AxisLabelSize;
-        colorbar.LabelStyle.Bold = false;
+        colorbar.Axis.MinorTickStyle.Length = 0;
         colorbar.Axis.TickLabelStyle.FontName = ReportFonts.Family;
         colorbar.Axis.TickLabelStyle.FontSize = PlotStyle.TickSize;
 

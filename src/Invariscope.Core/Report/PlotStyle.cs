@@ -63,7 +63,8 @@ internal static class PlotStyle
     public static float TitleFontSize(string title, int width = Width)
     {
         float size = TitleSize;
-        while (size > 12 && MeasureWidth(title, size, bold: true) > width - 40) size -= 1;
+        string[] lines = title.Split('\n');
+        while (size > 12 && lines.Max(l => MeasureWidth(l, size, bold: true)) > width - 40) size -= 1;
         return size;
     }
 
@@ -159,6 +160,16 @@ internal static class PlotStyle
         {
             foreach (int[] run in FiniteRuns(n, xs, lower, upper))
             {
+                if (run.Length == 1)
+                {
+                    // A band of one point has no width: draw its interval as a vertical bar.
+                    int i = run[0];
+                    var bar = plot.Add.Line(xs[i], lower[i], xs[i], upper[i]);
+                    bar.LineColor = color.WithAlpha(0.6);
+                    bar.LineWidth = LineWidth + 1;
+                    bar.MarkerSize = 0;
+                    continue;
+                }
                 var fill = plot.Add.FillY(run.Select(i => xs[i]).ToArray(), run.Select(i => lower[i]).ToArray(),
                     run.Select(i => upper[i]).ToArray());
                 fill.FillColor = color.WithAlpha(0.18);
@@ -199,6 +210,21 @@ internal static class PlotStyle
         var text = plot.Add.Annotation("no data", Alignment.MiddleCenter);
         text.LabelFontName = ReportFonts.Family;
         text.LabelFontSize = AxisLabelSize;
+        text.LabelFontColor = Color.FromHex("#555555");
+        text.LabelBackgroundColor = Color.FromHex("#F4F4F4");
+        text.LabelBorderColor = Color.FromHex("#BBBBBB");
+        text.LabelShadowColor = Colors.Transparent;
+        text.LabelPadding = 8;
+    }
+
+    /// <summary>When all finite <paramref name="values"/> are equal (e.g. a single point), centres the y axis on
+    /// them with a modest margin instead of ScottPlot's wide default for a zero span.</summary>
+    public static void FixDegenerateY(Plot plot, IEnumerable<double> values)
+    {
+        double[] v = values.Where(double.IsFinite).ToArray();
+        if (v.Length == 0 || v.Min() != v.Max()) return;
+        double pad = Math.Max(Math.Abs(v[0]) * 0.1, 0.05);
+        plot.Axes.SetLimitsY(v[0] - pad, v[0] + pad);
     }
 
     /// <summary>Renders the plot and writes the PNG atomically (temp file, then move).</summary>

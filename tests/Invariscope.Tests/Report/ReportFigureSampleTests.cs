@@ -26,5 +26,15 @@ public class ReportFigureSampleTests
             [("full finetune", learn, forget), ("LoRA r=8", learn.Select(v => v * 0.7).ToArray(), forget.Select(v => v * 0.5).ToArray())]);
         foreach (string f in Directory.GetFiles(dir.Path, "*.png"))
             ReportSamples.Decode(f).Dispose();
+
+        string html = new HtmlPage("Invariscope report (sample)")
+            .Heading("Forgetting", 2)
+            .Paragraph("Forgetting per layer at the final epoch; bands are 95% bootstrap intervals.")
+            .Figure(dir.File("per_layer_forgetting.png"), "Fig. 1: forgetting per layer")
+            .FiguresSideBySide((dir.File("flow_heatmap.png"), "layer flow"), (dir.File("scatter.png"), "learning vs forgetting"))
+            .Table(["layer", "r", "p"], [["block0", "0.12", "0.4"], ["block11", "0.81", "0.001"]], "Correlation", (r, _) => r == 1 ? "sig" : null)
+            .Preformatted("invariscope report --runs runs/")
+            .Save(dir.File("report.html"));
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(html));
     }
 }
