@@ -14,6 +14,7 @@ public sealed class ProgressBar : IProgress<(int done, int total)>
     readonly Stopwatch _clock = Stopwatch.StartNew();
     readonly bool _interactive;
     double _lastDraw = double.NegativeInfinity;
+    (double t, int done)? _first;
 
     /// <summary>A bar labelled <paramref name="label"/>, counting <paramref name="unit"/>.</summary>
     public ProgressBar(string label, string unit = "img", TextWriter? output = null)
@@ -34,12 +35,14 @@ public sealed class ProgressBar : IProgress<(int done, int total)>
         bool final = value.done >= value.total;
         if (!final && t - _lastDraw < (_interactive ? 0.1 : 5.0)) return;
         _lastDraw = t;
-        double rate = value.done / Math.Max(t, 1e-9);
-        double eta = rate > 0 ? (value.total - value.done) / rate : 0;
+        // The rate is measured from the first report, so a bar created after its first step shows no absurd rate.
+        _first ??= (t, value.done);
+        double span = t - _first.Value.t;
+        double rate = span > 0.2 ? (value.done - _first.Value.done) / span : final ? value.done / Math.Max(t, 1e-3) : double.NaN;
+        string speed = double.IsNaN(rate) ? $"-- {_unit}/s" : $"{rate:F1} {_unit}/s eta {(rate > 0 ? (value.total - value.done) / rate : 0):F0}s";
         int width = 24;
         int filled = value.total > 0 ? (int)((long)width * value.done / value.total) : width;
-        var line = $"{_label} [{new string('#', filled)}{new string('.', width - filled)}] {value.done}/{value.total} " +
-                   $"{rate:F1} {_unit}/s eta {eta:F0}s {Suffix}".TrimEnd();
+        var line = $"{_label} [{new string('#', filled)}{new string('.', width - filled)}] {value.done}/{value.total} {speed} {Suffix}".TrimEnd();
         if (_interactive) _out.Write("\r" + line + (final ? "\n" : ""));
         else _out.WriteLine(line);
     }

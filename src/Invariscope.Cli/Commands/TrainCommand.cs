@@ -24,7 +24,7 @@ public static class TrainCommand
         return p =>
         {
             if (p.Epoch != barEpoch) { bar = new ProgressBar($"epoch {p.Epoch}/{p.TotalEpochs} [{p.Phase}]", "batch"); barEpoch = p.Epoch; }
-            bar!.Suffix = $"loss {p.Loss:F4} acc {p.Acc:P1} {p.ImagesPerSecond:F0} img/s";
+            bar!.Suffix = $"loss {p.Loss:F4}" + (double.IsNaN(p.Acc) ? "" : $" acc {p.Acc:P1}") + $" {p.ImagesPerSecond:F0} img/s";
             bar.Report((p.Batch, p.Batches));
         };
     }

@@ -36,8 +36,9 @@ internal static class PlotStyle
         plot.Grid.MajorLineColor = Color.FromHex("#E4E4E4");
         if (!string.IsNullOrEmpty(title))
         {
-            plot.Title(title);
-            plot.Axes.Title.Label.FontSize = TitleFontSize(title);
+            (string text, float size) = FitTitle(title);
+            plot.Title(text);
+            plot.Axes.Title.Label.FontSize = size;
             plot.Axes.Title.Label.Bold = true;
         }
         if (!string.IsNullOrEmpty(xLabel)) plot.XLabel(xLabel);
@@ -60,12 +61,43 @@ internal static class PlotStyle
     }
 
     /// <summary>Shrinks long titles so they fit the figure width.</summary>
-    public static float TitleFontSize(string title, int width = Width)
+    public static float TitleFontSize(string title, int width = Width) => TitleFontSizeIn(title, width - 40);
+
+    static float TitleFontSizeIn(string title, float room)
     {
         float size = TitleSize;
         string[] lines = title.Split('\n');
-        while (size > 12 && lines.Max(l => MeasureWidth(l, size, bold: true)) > width - 40) size -= 1;
+        while (size > 12 && lines.Max(l => MeasureWidth(l, size, bold: true)) > room) size -= 1;
         return size;
+    }
+
+    /// <summary>A title that fits the figure width: shrunk down to 16 px, then wrapped at spaces onto more lines,
+    /// then shrunk further only if a single word is still too wide.</summary>
+    public static (string Text, float Size) FitTitle(string title, int width = Width) => FitTitleIn(title, width - 40);
+
+    static (string Text, float Size) FitTitleIn(string title, float room)
+    {
+        const float wrapSize = 16;
+        float size = TitleFontSizeIn(title, room);
+        if (size >= wrapSize) return (title, size);
+        var lines = new List<string>();
+        foreach (string paragraph in title.Split('\n'))
+        {
+            string line = "";
+            foreach (string word in paragraph.Split(' '))
+            {
+                string candidate = line.Length == 0 ? word : line + " " + word;
+                if (line.Length > 0 && MeasureWidth(candidate, wrapSize, bold: true) > room)
+                {
+                    lines.Add(line);
+                    line = word;
+                }
+                else line = candidate;
+            }
+            lines.Add(line);
+        }
+        string wrapped = string.Join('\n', lines);
+        return (wrapped, Math.Min(wrapSize, TitleFontSizeIn(wrapped, room)));
     }
 
     /// <summary>Colour of series <paramref name="index"/> out of <paramref name="count"/>: qualitative palette
@@ -194,7 +226,7 @@ internal static class PlotStyle
     }
 
     /// <summary>Shows the legend outside the data area, right of it, when any item is named.</summary>
-    public static void LegendRight(Plot plot)
+    public static void LegendRight(Plot plot, int width = Width)
     {
         bool any = plot.Legend.ManualItems.Count > 0 || plot.GetPlottables().Any(p => p.LegendItems.Any(i => !string.IsNullOrEmpty(i.LabelText)));
         if (!any) return;
@@ -202,6 +234,27 @@ internal static class PlotStyle
         plot.Legend.FontName = ReportFonts.Family;
         plot.Legend.FontSize = LegendSize;
         plot.Legend.SetBestFontOnEachRender = false;
+        FitTitleBesideLegend(plot, width);
+    }
+
+    /// <summary>
+    /// The title is centred over the data area, which a legend on the right narrows: refit it to the room left on
+    /// the narrower side of that centre (legend width estimated from its longest label plus marker and padding).
+    /// </summary>
+    static void FitTitleBesideLegend(Plot plot, int width)
+    {
+        string title = plot.Axes.Title.Label.Text;
+        if (string.IsNullOrEmpty(title)) return;
+        var labels = plot.Legend.ManualItems.Select(i => i.LabelText)
+            .Concat(plot.GetPlottables().SelectMany(p => p.LegendItems).Select(i => i.LabelText))
+            .Where(t => !string.IsNullOrEmpty(t));
+        float legend = labels.Select(t => MeasureWidth(t, LegendSize)).DefaultIfEmpty(0).Max() + 80;
+        const float leftMargin = 75, rightPadding = 20;
+        float centre = (leftMargin + width - legend - rightPadding) / 2;
+        float room = 2 * Math.Min(centre, width - centre) - 30;
+        (string text, float size) = FitTitleIn(title, room);
+        plot.Axes.Title.Label.Text = text;
+        plot.Axes.Title.Label.FontSize = Math.Min(size, plot.Axes.Title.Label.FontSize);
     }
 
     /// <summary>Writes a centred note (e.g. "no data") when the plot holds no finite point.</summary>

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Invariscope.Training;
 
-/// <summary>Live numbers of the step just taken, for a progress bar.</summary>
+/// <summary>Live numbers of the step just taken, for a progress bar; <see cref="Acc"/> is NaN for reconstruction.</summary>
 public sealed record StepProgress(int Epoch, int TotalEpochs, string Phase, int Batch, int Batches, double Loss, double Acc, double ImagesPerSecond);
 
 /// <summary>
@@ -71,8 +71,9 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
                 done = phase.StopAtTrainAcc is { } target && row.TrainAcc >= target;
                 SaveEpoch(model, optimizer, epoch, phaseIndex, phaseEpoch, done || phaseEpoch == phase.Epochs, row);
                 run.WriteMetrics(metrics);
-                log?.Invoke($"epoch {epoch} [{phase.Name}] train loss {row.TrainLoss:F4} acc {row.TrainAcc:P1}" +
-                            (val is null ? "" : $" | val loss {row.ValLoss:F4} acc {row.ValAcc:P1}") + $" | {row.ImagesPerSecond:F0} img/s");
+                bool cls = config.Task == "classification";
+                log?.Invoke($"epoch {epoch} [{phase.Name}] train loss {row.TrainLoss:F4}" + (cls ? $" acc {row.TrainAcc:P1}" : "") +
+                            (val is null ? "" : $" | val loss {row.ValLoss:F4}" + (cls ? $" acc {row.ValAcc:P1}" : "")) + $" | {row.ImagesPerSecond:F0} img/s");
             }
         }
         return metrics;
@@ -156,7 +157,8 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
                 correct += right;
                 seen += n;
                 b++;
-                onStep?.Invoke(new StepProgress(epoch, totalEpochs, phase.Name, b, batches, lossSum / seen, (double)correct / seen,
+                onStep?.Invoke(new StepProgress(epoch, totalEpochs, phase.Name, b, batches, lossSum / seen,
+                    config.Task == "classification" ? (double)correct / seen : double.NaN,
                     seen / clock.Elapsed.TotalSeconds));
             }
         }

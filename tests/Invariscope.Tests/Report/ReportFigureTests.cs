@@ -37,6 +37,20 @@ public class ReportFigureTests
     }
 
     [Fact]
+    public void Long_titles_wrap_onto_lines_that_fit_and_short_ones_stay_whole()
+    {
+        const string longTitle = "pretrained → FT, reconstruction: correlation with corrupted accuracy using epochs ≤ e";
+        const int width = 500;
+        (string text, float size) = PlotStyle.FitTitle(longTitle, width);
+        string[] lines = text.Split('\n');
+        Assert.True(lines.Length >= 2, text);
+        Assert.True(size >= 12);
+        Assert.All(lines, l => Assert.True(PlotStyle.MeasureWidth(l, size, bold: true) <= width - 40, l));
+        Assert.Equal(longTitle, string.Join(' ', lines));
+        Assert.Equal(("Learning per layer", PlotStyle.TitleSize), PlotStyle.FitTitle("Learning per layer"));
+    }
+
+    [Fact]
     public void Title_and_axis_labels_are_drawn_as_text()
     {
         using var dir = new ReportTemp();

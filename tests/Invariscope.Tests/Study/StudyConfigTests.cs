@@ -71,4 +71,40 @@ public class StudyConfigTests
         Assert.False(c.Settings[2].Robustness);
         Assert.Contains("shift=ood", c.Robustness!.OodData);
     }
+
+    static string ExampleConfig(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string path = Path.Combine(dir.FullName, "configs", name);
+            if (File.Exists(path)) return path;
+        }
+        throw new FileNotFoundException($"configs/{name} not found above {AppContext.BaseDirectory}");
+    }
+
+    [Theory]
+    [InlineData("study-strategies.json", new[] { "ft", "lp-ft", "hp-ft", "lp" })]
+    [InlineData("study-fashion-mnist.json", new[] { "ft", "scratch", "ft-recon" })]
+    [InlineData("study-paper-cifar10.json", new[] { "ft", "lp-ft", "hp-ft" })]
+    public void The_example_study_configs_load_and_every_setting_gets_its_strategy(string file, string[] strategies)
+    {
+        var c = StudyConfig.Load(ExampleConfig(file));
+        Assert.Equal(strategies, c.Settings.Select(s => s.Name));
+        foreach (var s in c.Settings)
+        {
+            var train = c.SettingConfig(s, "pretrain.safetensors");
+            Assert.Equal(s.Name.Replace("-recon", ""), train.Strategy);
+            Assert.Equal(train.Strategy != "scratch", train.Init is not null);
+        }
+    }
+
+    [Fact]
+    public void The_paper_config_is_the_paper_finetuning_recipe()
+    {
+        var c = StudyConfig.Load(ExampleConfig("study-paper-cifar10.json"));
+        var ft = c.SettingConfig(c.Settings[0], null);
+        var paper = Invariscope.Training.TrainConfig.PaperFinetune;
+        Assert.Equal((paper.Optimizer, paper.Lr, paper.Momentum, paper.WeightDecay, paper.BatchSize, paper.WarmupSteps, paper.GradClip, paper.Schedule, paper.Epochs, paper.Model),
+            (ft.Optimizer, ft.Lr, ft.Momentum, ft.WeightDecay, ft.BatchSize, ft.WarmupSteps, ft.GradClip, ft.Schedule, ft.Epochs, ft.Model));
+    }
 }
