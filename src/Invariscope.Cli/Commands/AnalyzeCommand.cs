@@ -25,10 +25,11 @@ public static class AnalyzeCommand
         var maxRows = new Option<int>("--max-rows") { Description = "image-layer rows per inversion batch (memory)", DefaultValueFactory = _ => d.MaxRows };
         var config = new Option<string?>("--config") { Description = "architecture JSON for checkpoints that carry none" };
         var preset = new Option<string?>("--preset") { Description = "architecture preset for checkpoints that carry none" };
+        var intervals = new Option<bool>("--intervals") { Description = "per-layer 95% intervals: jackknife over probe images, plus the seeds' variance (--intervals false: none)", DefaultValueFactory = _ => d.Intervals };
         var output = new Option<string>("--out") { Description = "output folder (resumes what is there)", Required = true };
         var command = new Command("analyze", "Per-layer learning and forgetting of invariances (STIR), invariance flow and CKA divergence.")
         {
-            pretrained, finetuned, data, metrics, samples, seeds, steps, layers, normalize, representation, maxRows, config, preset, output,
+            pretrained, finetuned, data, metrics, samples, seeds, steps, layers, normalize, representation, maxRows, intervals, config, preset, output,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
@@ -40,7 +41,7 @@ public static class AnalyzeCommand
                 Metrics = parse.GetValue(metrics)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 Samples = parse.GetValue(samples), Seeds = parse.GetValue(seeds), Steps = parse.GetValue(steps),
                 Layers = parse.GetValue(layers)!, Normalize = parse.GetValue(normalize) ?? RunNormalization(fin) ?? "vit",
-                Representation = parse.GetValue(representation)!, MaxRows = parse.GetValue(maxRows),
+                Representation = parse.GetValue(representation)!, MaxRows = parse.GetValue(maxRows), Intervals = parse.GetValue(intervals),
                 Config = parse.GetValue(config), Preset = parse.GetValue(preset),
             }.Validate();
             var dev = CommonOptions.Resolve(parse, device, torchLib);

@@ -24,7 +24,7 @@ public static class DemoCommand
         var samples = Opt("--samples", "probe images of the analysis", d.Samples);
         var seeds = Opt("--seeds", "STIR seeds", d.Seeds);
         var steps = Opt("--steps", "inversion steps", d.Steps);
-        var bootstrap = Opt("--bootstrap", "bootstrap resamples for intervals (0 = none)", d.Bootstrap);
+        var intervals = Opt("--intervals", "per-layer 95% intervals (jackknife over probe images, and seeds)", d.Intervals);
         var taskA = new Option<string?>("--task-a") { Description = "task-A training data spec instead of synthetic shapes, e.g. \"fashion-mnist:DIR?split=train&classes=0-4\"" };
         var taskB = new Option<string?>("--task-b") { Description = "task-B training data spec instead of synthetic texture, e.g. \"fashion-mnist:DIR?split=train&classes=5-9\"" };
         var testB = new Option<string?>("--test-b") { Description = "task-B test data spec (accuracy, corruptions, probe images)" };
@@ -33,7 +33,7 @@ public static class DemoCommand
             "The main job: pretrain a tiny ViT on task A; finetune on task B (classification, reconstruction) and train from scratch; " +
             "evaluate clean/OOD/corrupted accuracy per epoch; analyse every epoch's invariances; correlate; write the HTML report.")
         {
-            output, images, pretrain, finetune, model, size, seed, testImages, limit, corruptions, samples, seeds, steps, bootstrap, taskA, taskB, testB, oodB,
+            output, images, pretrain, finetune, model, size, seed, testImages, limit, corruptions, samples, seeds, steps, intervals, taskA, taskB, testB, oodB,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
@@ -44,7 +44,7 @@ public static class DemoCommand
                 FinetuneEpochs = parse.GetValue(finetune), Model = parse.GetValue(model)!, Size = parse.GetValue(size),
                 Seed = parse.GetValue(seed), TestImages = parse.GetValue(testImages), CorruptionLimit = parse.GetValue(limit),
                 Corruptions = parse.GetValue(corruptions)!, Samples = parse.GetValue(samples), Seeds = parse.GetValue(seeds),
-                Steps = parse.GetValue(steps), Bootstrap = parse.GetValue(bootstrap), TaskA = parse.GetValue(taskA),
+                Steps = parse.GetValue(steps), Intervals = parse.GetValue(intervals), TaskA = parse.GetValue(taskA),
                 TaskB = parse.GetValue(taskB), TestB = parse.GetValue(testB), OodB = parse.GetValue(oodB),
             };
             var study = Demo.Config(options);

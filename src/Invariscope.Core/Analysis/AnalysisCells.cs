@@ -25,8 +25,8 @@ public sealed record InversionDiagnostics(
 /// <summary>
 /// The STIR results of one (checkpoint, seed): the unit of work that a resumed analysis skips when done.
 /// <see cref="FlowStir"/>[i][j] = STIR(f_j | p_i) (its diagonal is STIR(f_i | p_i), i.e. 1 − forgetting);
-/// <see cref="StirPGivenF"/>[i] = STIR(p_i | f_i) (1 − learning). Null where not asked for. The boot arrays hold,
-/// per layer, the same STIR value on each bootstrap resample of the probe images ([layer][resample]).
+/// <see cref="StirPGivenF"/>[i] = STIR(p_i | f_i) (1 − learning). Null where not asked for. The loo arrays hold,
+/// per layer, the same STIR value with each probe image left out in turn ([layer][i], the jackknife).
 /// </summary>
 public sealed record AnalysisCell(
     [property: JsonPropertyName("checkpoint")] string Checkpoint,
@@ -35,13 +35,13 @@ public sealed record AnalysisCell(
     [property: JsonPropertyName("flow_stir")] double[][]? FlowStir,
     [property: JsonPropertyName("stir_p_given_f")] double[]? StirPGivenF,
     [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions,
-    [property: JsonPropertyName("boot_stir_f_given_p")] double[][]? BootFGivenP = null,
-    [property: JsonPropertyName("boot_stir_p_given_f")] double[][]? BootPGivenF = null);
+    [property: JsonPropertyName("loo_stir_f_given_p")] double[][]? LooFGivenP = null,
+    [property: JsonPropertyName("loo_stir_p_given_f")] double[][]? LooPGivenF = null);
 
-/// <summary>CKA divergence per layer of one checkpoint (seed-independent), and per bootstrap resample ([layer][resample]).</summary>
+/// <summary>CKA divergence per layer of one checkpoint (seed-independent), and with each probe image left out ([layer][i]).</summary>
 public sealed record CkaDivergenceCell(
     [property: JsonPropertyName("divergence")] double[] Divergence,
-    [property: JsonPropertyName("boot_divergence")] double[][]? Boot);
+    [property: JsonPropertyName("loo_divergence")] double[][]? LeaveOneOut);
 
 /// <summary>The folder layout of an analysis: settings, cached inversions on p, finished cells, results.</summary>
 public sealed class AnalysisFolder(string root)

@@ -6,8 +6,9 @@ using Invariscope.Training;
 namespace Invariscope.Analysis;
 
 /// <summary>
-/// A per-layer metric over seeds: mean and sample std per layer and, when the analysis bootstrapped, a 95% interval
-/// of the mean over seeds and probe samples, with its replicates ([layer][b], see <see cref="LayerIntervals"/>).
+/// A per-layer metric over seeds: mean and sample std per layer and, when the analysis computed intervals, a 95%
+/// interval of the mean over probe images and seeds, with its leave-one-out replicates ([layer][i], see
+/// <see cref="LayerIntervals"/>).
 /// </summary>
 public sealed record LayerSeries(
     [property: JsonPropertyName("mean")] double[] Mean,
@@ -17,11 +18,15 @@ public sealed record LayerSeries(
     [property: JsonPropertyName("upper")] double[]? Upper = null,
     [property: JsonPropertyName("replicates")] double[][]? Replicates = null)
 {
-    /// <summary>Adds the interval from replicates [layer][b] (null: none).</summary>
+    /// <summary>
+    /// Adds the interval of each layer's mean from its leave-one-out replicates [layer][i] (null: none), clipped to
+    /// [0, 1], the range of every per-layer metric (STIR, learning, forgetting, CKA divergence).
+    /// </summary>
     public LayerSeries WithReplicates(double[][]? replicates)
     {
         if (replicates is null) return this;
-        var bounds = replicates.Select(r => LayerIntervals.Percentiles(r)).ToArray();
+        var bounds = replicates.Select((r, l) => LayerIntervals.Interval(Mean[l], r, Std[l], Seeds))
+            .Select(b => (lower: Math.Max(b.lower, 0), upper: Math.Min(b.upper, 1))).ToArray();
         return this with { Lower = bounds.Select(b => b.lower).ToArray(), Upper = bounds.Select(b => b.upper).ToArray(), Replicates = replicates };
     }
 }
@@ -57,30 +62,30 @@ public sealed record AnalysisResults(
             var cells = Enumerable.Range(0, settings.Seeds).Select(s => AnalysisFolder.Read<AnalysisCell>(folder.Cell(ckpt.Label, s))).OfType<AnalysisCell>().ToList();
             foreach (var c in cells) diagnostics.AddRange(c.Inversions); // pretrained inversions repeat per checkpoint: Distinct below
             var perLayer = new Dictionary<string, LayerSeries>();
-            void Add(string name, Func<AnalysisCell, double[]?> pick, Func<AnalysisCell, double[][]?> boot, bool dissimilarity)
+            void Add(string name, Func<AnalysisCell, double[]?> pick, Func<AnalysisCell, double[][]?> leaveOneOut, bool dissimilarity)
             {
                 double T(double v) => dissimilarity ? InvarianceMetrics.Dissimilarity(v) : v;
                 var used = cells.Where(c => pick(c) is not null).ToList();
                 if (used.Count == 0) return;
                 var runs = used.Select(c => pick(c)!.Select(T).ToArray()).ToList();
                 var stats = Enumerable.Range(0, layers.Length).Select(l => InvarianceMetrics.MeanStd(runs.Select(r => r[l]).ToList())).ToArray();
-                var boots = used.Select(boot).ToList();
-                var replicates = boots.All(b => b is { Length: > 0 } && b[0].Length > 0)
-                    ? LayerIntervals.SeedMeanReplicates(boots.Select(b => b!.Select(row => row.Select(T).ToArray()).ToArray()).ToList())
+                var loo = used.Select(leaveOneOut).ToList();
+                var replicates = loo.All(b => b is { Length: > 0 } && b[0].Length > 0)
+                    ? LayerIntervals.SeedMean(loo.Select(b => b!.Select(row => row.Select(T).ToArray()).ToArray()).ToList())
                     : null;
                 perLayer[name] = new LayerSeries(stats.Select(s => s.mean).ToArray(), stats.Select(s => s.std).ToArray(), runs.Count)
                     .WithReplicates(replicates);
             }
-            if (settings.Wants("forgetting")) Add("forgetting", c => c.StirFGivenP, c => c.BootFGivenP, true);
-            if (settings.Wants("learning")) Add("learning", c => c.StirPGivenF, c => c.BootPGivenF, true);
+            if (settings.Wants("forgetting")) Add("forgetting", c => c.StirFGivenP, c => c.LooFGivenP, true);
+            if (settings.Wants("learning")) Add("learning", c => c.StirPGivenF, c => c.LooPGivenF, true);
             if (settings.Wants("stir"))
             {
-                Add("stir_f_given_p", c => c.StirFGivenP, c => c.BootFGivenP, false);
-                Add("stir_p_given_f", c => c.StirPGivenF, c => c.BootPGivenF, false);
+                Add("stir_f_given_p", c => c.StirFGivenP, c => c.LooFGivenP, false);
+                Add("stir_p_given_f", c => c.StirPGivenF, c => c.LooPGivenF, false);
             }
             if (AnalysisFolder.Read<CkaDivergenceCell>(folder.CkaCell(ckpt.Label)) is { } cka)
                 perLayer["cka_divergence"] = new LayerSeries(cka.Divergence, new double[cka.Divergence.Length], 1)
-                    .WithReplicates(cka.Boot is { Length: > 0 } && cka.Boot[0].Length > 0 ? LayerIntervals.SeedMeanReplicates([cka.Boot]) : null);
+                    .WithReplicates(cka.LeaveOneOut is { Length: > 0 } && cka.LeaveOneOut[0].Length > 0 ? cka.LeaveOneOut : null);
 
             double[][]? flowMean = null, flowStd = null;
             FlowSummary? summary = null;

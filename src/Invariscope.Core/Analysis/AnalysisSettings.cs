@@ -34,9 +34,8 @@ public sealed record AnalysisSettings
     [JsonPropertyName("normalize")] public string Normalize { get; init; } = "vit";
     /// <summary>Block representation: tokens (all tokens flattened, the reference), cls or mean.</summary>
     [JsonPropertyName("representation")] public string Representation { get; init; } = "tokens";
-    /// <summary>Bootstrap resamples of the probe images per (checkpoint, seed), combined with resampled seeds into
-    /// per-layer confidence intervals; 0 = none.</summary>
-    [JsonPropertyName("bootstrap")] public int Bootstrap { get; init; } = 200;
+    /// <summary>Per-layer 95% confidence intervals over probe images (jackknife) and seeds (see <see cref="LayerIntervals"/>).</summary>
+    [JsonPropertyName("intervals")] public bool Intervals { get; init; } = true;
     /// <summary>Image-layer rows per inversion batch (memory bound).</summary>
     [JsonPropertyName("max_rows")] public int MaxRows { get; init; } = 512;
     /// <summary>Architecture JSON for checkpoints that carry none.</summary>
@@ -59,7 +58,6 @@ public sealed record AnalysisSettings
         Require(Samples >= 4, $"--samples {Samples}: need at least 4 probe images");
         Require(Seeds >= 1, $"--seeds {Seeds}: need at least 1");
         Require(Steps >= 1 && StepSize > 0, $"--steps {Steps} / step_size {StepSize}: must be positive");
-        Require(Bootstrap >= 0, $"--bootstrap {Bootstrap}: must be 0 (no intervals) or more");
         Require(MaxRows >= 1, $"max_rows {MaxRows}: must be positive");
         foreach (var m in Metrics)
             Require(AllMetrics.Contains(m), $"--metrics: unknown metric '{m}' (known: {string.Join(", ", AllMetrics)})");

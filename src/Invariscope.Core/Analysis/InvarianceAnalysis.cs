@@ -20,8 +20,8 @@ public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
 public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
     Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
 {
-    /// <summary>Bootstrap resamples of the probe images (empty when <see cref="AnalysisSettings.Bootstrap"/> is 0).</summary>
-    int[][] _resamples = [];
+    /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisSettings.Intervals"/>).</summary>
+    bool Intervals => settings.Intervals;
 
     /// <summary>Computes every missing cell, then aggregates all of them.</summary>
     public AnalysisResults Run(CancellationToken cancel = default)
@@ -42,7 +42,6 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
         labels.Dispose();
         using var _x = x;
-        _resamples = CkaBootstrap.Resamples(settings.Samples, settings.Bootstrap, settings.SampleSeed);
         var pRep = LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation);
         try
         {
@@ -107,19 +106,19 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                 var cka = layers.Select(l => Compare(pRep[l], fRep[l])).ToList();
                 AnalysisFolder.Write(folder.CkaCell(ckpt.Label), new CkaDivergenceCell(
                     cka.Select(c => InvarianceMetrics.Dissimilarity(c.value)).ToArray(),
-                    _resamples.Length == 0 ? null : cka.Select(c => c.boot!.Select(InvarianceMetrics.Dissimilarity).ToArray()).ToArray()));
+                    Intervals ? cka.Select(c => c.loo!.Select(InvarianceMetrics.Dissimilarity).ToArray()).ToArray() : null));
             }
             foreach (var seed in todo)
             {
                 cancel.ThrowIfCancellationRequested();
                 log?.Invoke($"{ckpt.Label}, seed {seed}");
                 var diagnostics = new List<InversionDiagnostics>();
-                double[][]? flow = null, bootFGivenP = null, bootPGivenF = null;
+                double[][]? flow = null, looFGivenP = null, looPGivenF = null;
                 double[]? fGivenP = null, pGivenF = null;
                 if (needP)
                 {
                     var invP = PretrainedInversions(p, x, layers, names, norm, stir, seed, diagnostics);
-                    try { (fGivenP, bootFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
+                    try { (fGivenP, looFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
                     finally { foreach (var t in invP.Values) t.Dispose(); }
                 }
                 if (needF)
@@ -134,13 +133,13 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                             finally { rep[l].Dispose(); }
                         }).ToList();
                         pGivenF = compared.Select(c => c.value).ToArray();
-                        bootPGivenF = _resamples.Length == 0 ? null : compared.Select(c => c.boot!).ToArray();
+                        looPGivenF = Intervals ? compared.Select(c => c.loo!).ToArray() : null;
                         diagnostics.AddRange(layers.Select((l, k) => InversionDiagnostics.Of(ckpt.Label, seed, names[k], invF[l].RelativeError)));
                     }
                     finally { foreach (var inv in invF.Values) inv.Dispose(); }
                 }
                 Warn(diagnostics);
-                AnalysisFolder.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics, bootFGivenP, bootPGivenF));
+                AnalysisFolder.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics, looFGivenP, looPGivenF));
             }
         }
         finally
@@ -190,13 +189,13 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
 
     /// <summary>
     /// STIR(f_j | p_i) for every pretrained-layer inversion i: f's layer-j representation of X against that of X'(p, i).
-    /// Returns the diagonal (STIR(f_i | p_i)) with its bootstrap values and, when asked, the full matrix.
+    /// Returns the diagonal (STIR(f_i | p_i)) with its leave-one-out values and, when asked, the full matrix.
     /// </summary>
-    (double[] diagonal, double[][]? boot, double[][]? matrix) CompareOnInversions(VisionTransformer f, Dictionary<int, Tensor> fRep,
+    (double[] diagonal, double[][]? loo, double[][]? matrix) CompareOnInversions(VisionTransformer f, Dictionary<int, Tensor> fRep,
         Dictionary<int, Tensor> invP, int[] layers, Normalization norm, bool fullMatrix)
     {
         var diagonal = new double[layers.Length];
-        var boot = _resamples.Length == 0 ? null : new double[layers.Length][];
+        var loo = Intervals ? new double[layers.Length][] : null;
         var matrix = fullMatrix ? new double[layers.Length][] : null;
         for (int i = 0; i < layers.Length; i++)
         {
@@ -206,16 +205,16 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
             {
                 if (matrix is not null) matrix[i] = layers.Select(j => Cka.Linear(fRep[j], rep[j])).ToArray();
                 diagonal[i] = matrix?[i][i] ?? Cka.Linear(fRep[layers[i]], rep[layers[i]]);
-                if (boot is not null) boot[i] = CkaBootstrap.Linear(fRep[layers[i]], rep[layers[i]], _resamples);
+                if (loo is not null) loo[i] = CkaJackknife.LeaveOneOut(fRep[layers[i]], rep[layers[i]]);
             }
             finally { foreach (var t in rep.Values) t.Dispose(); }
         }
-        return (diagonal, boot, matrix);
+        return (diagonal, loo, matrix);
     }
 
-    /// <summary>Linear CKA of two representations of the probe images, and on each bootstrap resample of them.</summary>
-    (double value, double[]? boot) Compare(Tensor a, Tensor b) =>
-        (Cka.Linear(a, b), _resamples.Length == 0 ? null : CkaBootstrap.Linear(a, b, _resamples));
+    /// <summary>Linear CKA of two representations of the probe images, and with each image left out in turn.</summary>
+    (double value, double[]? loo) Compare(Tensor a, Tensor b) =>
+        (Cka.Linear(a, b), Intervals ? CkaJackknife.LeaveOneOut(a, b) : null);
 
     static void CheckSameBackbone(VisionTransformer p, VisionTransformer f, string path)
     {

@@ -1,66 +1,82 @@
+using Invariscope.Analysis.Statistics;
+
 namespace Invariscope.Analysis;
 
 /// <summary>
-/// Two-level bootstrap of a per-layer metric over STIR seeds and probe samples. Replicate b draws the seeds with
-/// replacement (a fixed seeded sequence, so every analysis with the same seed count draws the same ones) and
-/// averages, over the drawn seeds, the metric on probe-sample resample b. Because the sample resamples and the
-/// seed draws are shared by every checkpoint and setting, replicate b of two settings can be subtracted to
-/// bootstrap their difference (paired).
+/// Confidence intervals of a per-layer metric (the mean over STIR seeds, on N probe images), from two sources of
+/// variation:
+/// <list type="bullet">
+/// <item>the probe images: the jackknife. Replicate i is the seed-mean metric with probe image i left out (see
+/// <see cref="CkaJackknife"/> for why not the bootstrap); var_probe = (n − 1)/n · Σ (θ₍ᵢ₎ − θ̄)².</item>
+/// <item>the inversions: the seeds' sample variance over the seed count, s²/S (none with one seed).</item>
+/// </list>
+/// The interval is θ̂ ± t · √(var_probe + s²/S) with t the Student quantile on n − 1 degrees of freedom. Every
+/// analysis on the same probe images leaves out the same image in replicate i, so the replicates of two settings are
+/// paired: their difference gets its own jackknife variance, and the seeds' variances of both add.
 /// </summary>
 public static class LayerIntervals
 {
-    /// <summary>Seed of the seed draws (fixed: only the seed count matters).</summary>
-    public const int SeedDrawSeed = 20230;
-
-    /// <summary>
-    /// Replicates [layer][b] of the mean over seeds, from <paramref name="perSeed"/>[seed][layer][b]. NaN where a
-    /// drawn seed's value is NaN.
-    /// </summary>
-    public static double[][] SeedMeanReplicates(IReadOnlyList<double[][]> perSeed)
+    /// <summary>Leave-one-out replicates [layer][i] of the mean over seeds, from <paramref name="perSeed"/>[seed][layer][i].</summary>
+    public static double[][] SeedMean(IReadOnlyList<double[][]> perSeed)
     {
-        int seeds = perSeed.Count, layers = perSeed[0].Length, count = perSeed[0][0].Length;
-        var rng = new Random(SeedDrawSeed);
-        var draws = new int[count][];
-        for (int b = 0; b < count; b++)
-        {
-            draws[b] = new int[seeds];
-            for (int s = 0; s < seeds; s++) draws[b][s] = seeds == 1 ? 0 : rng.Next(seeds);
-        }
+        int layers = perSeed[0].Length, count = perSeed[0][0].Length;
         var result = new double[layers][];
         for (int l = 0; l < layers; l++)
         {
             result[l] = new double[count];
-            for (int b = 0; b < count; b++)
-            {
-                double sum = 0;
-                foreach (var s in draws[b]) sum += perSeed[s][l][b];
-                result[l][b] = sum / seeds;
-            }
+            for (int i = 0; i < count; i++) result[l][i] = perSeed.Average(s => s[l][i]);
         }
         return result;
     }
 
-    /// <summary>The (1 − c)/2 and (1 + c)/2 percentiles (linear interpolation) of the finite replicates; NaN if none.</summary>
-    public static (double lower, double upper) Percentiles(IEnumerable<double> replicates, double confidence = 0.95)
+    /// <summary>The jackknife variance of the full-sample statistic from its leave-one-out values; NaN if any is NaN.</summary>
+    public static double JackknifeVariance(IReadOnlyList<double> leaveOneOut)
     {
-        var v = replicates.Where(double.IsFinite).Order().ToArray();
-        if (v.Length == 0) return (double.NaN, double.NaN);
-        double alpha = 1 - confidence;
-        return (Quantile(v, alpha / 2), Quantile(v, 1 - alpha / 2));
+        int n = leaveOneOut.Count;
+        if (n < 2 || leaveOneOut.Any(v => !double.IsFinite(v))) return double.NaN;
+        double mean = leaveOneOut.Average();
+        return (n - 1.0) / n * leaveOneOut.Sum(v => (v - mean) * (v - mean));
     }
 
-    /// <summary>Interval of the difference a − b of two paired replicate sets (same length).</summary>
-    public static (double lower, double upper) Difference(double[] a, double[] b, double confidence = 0.95)
+    /// <summary>
+    /// The interval of <paramref name="estimate"/> (a mean over <paramref name="seeds"/> seeds with sample std
+    /// <paramref name="seedStd"/>) from its leave-one-out replicates. NaN bounds when any input is not finite.
+    /// </summary>
+    public static (double lower, double upper) Interval(double estimate, IReadOnlyList<double> leaveOneOut, double seedStd, int seeds,
+        double confidence = 0.95) =>
+        Around(estimate, JackknifeVariance(leaveOneOut) + SeedVariance(seedStd, seeds), leaveOneOut.Count, confidence);
+
+    /// <summary>The interval of the difference a − b of two settings analysed on the same probe images (paired replicates).</summary>
+    public static (double lower, double upper) Difference(
+        (double estimate, double[] leaveOneOut, double seedStd, int seeds) a,
+        (double estimate, double[] leaveOneOut, double seedStd, int seeds) b, double confidence = 0.95)
     {
-        if (a.Length != b.Length) throw new ArgumentException($"paired replicates differ in count: {a.Length} vs {b.Length}");
-        return Percentiles(a.Select((x, i) => x - b[i]), confidence);
+        if (a.leaveOneOut.Length != b.leaveOneOut.Length)
+            throw new ArgumentException($"paired replicates differ in count: {a.leaveOneOut.Length} vs {b.leaveOneOut.Length}");
+        var paired = a.leaveOneOut.Select((x, i) => x - b.leaveOneOut[i]).ToArray();
+        double variance = JackknifeVariance(paired) + SeedVariance(a.seedStd, a.seeds) + SeedVariance(b.seedStd, b.seeds);
+        return Around(a.estimate - b.estimate, variance, paired.Length, confidence);
     }
 
-    static double Quantile(double[] sorted, double q)
+    /// <summary>The two-sided Student t quantile t_{(1 + c)/2} on <paramref name="df"/> degrees of freedom (bisection).</summary>
+    public static double StudentQuantile(double confidence, double df)
     {
-        double h = (sorted.Length - 1) * q;
-        int lo = (int)Math.Floor(h);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+        double target = (1 + confidence) / 2, lo = 0, hi = 1;
+        while (SpecialFunctions.StudentTCdf(hi, df) < target) hi *= 2;
+        for (int it = 0; it < 100 && hi - lo > 1e-12; it++)
+        {
+            double mid = (lo + hi) / 2;
+            if (SpecialFunctions.StudentTCdf(mid, df) < target) lo = mid; else hi = mid;
+        }
+        return (lo + hi) / 2;
+    }
+
+    static double SeedVariance(double std, int seeds) => seeds > 1 ? std * std / seeds : 0;
+
+    static (double lower, double upper) Around(double estimate, double variance, int n, double confidence)
+    {
+        if (!double.IsFinite(estimate) || !double.IsFinite(variance) || n < 2) return (double.NaN, double.NaN);
+        double half = StudentQuantile(confidence, n - 1) * Math.Sqrt(variance);
+        return (estimate - half, estimate + half);
     }
 }

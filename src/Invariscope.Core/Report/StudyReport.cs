@@ -19,7 +19,7 @@ public static class StudyReport
         var page = new HtmlPage(results.Name).Heading(results.Name, 1)
             .Paragraph($"Built from the result files in {results.Root}. Learning and forgetting are measured with STIR against each run's " +
                        "epoch 0 (its starting point: the pretrained model, or the random initialisation for a run from scratch); intervals are " +
-                       "95% bootstrap intervals over STIR seeds and probe images.");
+                       "95% intervals over probe images (jackknife) and STIR seeds.");
         Overview(page, results);
 
         page.Heading("Learning and forgetting per layer (final epoch)", 2);
@@ -87,7 +87,7 @@ public static class StudyReport
         var rows = statistics.Differences.ToList();
         page.Table(["metric", "setting A", "setting B", "layer", "A − B", "95% interval"],
             rows.Select(d => new[] { StudyFigures.Pretty(d.Metric), d.A, d.B, d.Layer, F(d.Difference), $"[{F(d.Lower)}, {F(d.Upper)}]" }),
-            "Per-layer differences between settings at the final epoch, with paired bootstrap intervals (highlighted: the interval excludes 0)",
+            "Per-layer differences between settings at the final epoch, with paired 95% intervals (highlighted: the interval excludes 0)",
             (row, _) => rows[row].ExcludesZero ? "sig" : null);
     }
 

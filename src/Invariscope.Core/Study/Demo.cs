@@ -21,7 +21,7 @@ namespace Invariscope.Study;
 /// <param name="Samples">Probe images of the analysis.</param>
 /// <param name="Seeds">STIR seeds.</param>
 /// <param name="Steps">Inversion steps.</param>
-/// <param name="Bootstrap">Bootstrap resamples for intervals.</param>
+/// <param name="Intervals">Per-layer confidence intervals.</param>
 /// <param name="TaskA">Task-A training data spec (null: synthetic shapes).</param>
 /// <param name="TaskB">Task-B training data spec (null: synthetic texture).</param>
 /// <param name="TestB">Task-B test data spec (null: synthetic texture, other seed).</param>
@@ -29,7 +29,7 @@ namespace Invariscope.Study;
 /// <param name="Corruptions">Corruptions (all, none, or a list).</param>
 public sealed record DemoOptions(string Out = "runs/demo", int Images = 4000, int PretrainEpochs = 8, int FinetuneEpochs = 6,
     int Size = 16, string Model = "vit_micro_patch4_16", int Seed = 0, int TestImages = 500, int CorruptionLimit = 200,
-    int Samples = 32, int Seeds = 2, int Steps = 100, int Bootstrap = 200,
+    int Samples = 32, int Seeds = 2, int Steps = 100, bool Intervals = true,
     string? TaskA = null, string? TaskB = null, string? TestB = null, string? OodB = null, string Corruptions = "all");
 
 /// <summary>
@@ -69,7 +69,7 @@ public static class Demo
                     Train = Fields(("task", "reconstruction"), ("strategy", "ft"), ("init", StudyConfig.PretrainRef), ("lr", 5e-4)),
                 },
             ],
-            Analysis = new StudyAnalysis { Data = test, Samples = o.Samples, Seeds = o.Seeds, Steps = o.Steps, Bootstrap = o.Bootstrap },
+            Analysis = new StudyAnalysis { Data = test, Samples = o.Samples, Seeds = o.Seeds, Steps = o.Steps, Intervals = o.Intervals },
             Robustness = new RobustnessSettings { Data = test, OodData = ood, Corruptions = o.Corruptions, Limit = o.CorruptionLimit, Seed = o.Seed },
         }.Validate("demo");
     }

@@ -38,8 +38,8 @@ public sealed record StudyAnalysis
     [JsonPropertyName("seeds")] public int Seeds { get; init; } = 3;
     /// <summary>Inversion steps.</summary>
     [JsonPropertyName("steps")] public int Steps { get; init; } = 500;
-    /// <summary>Bootstrap resamples of the probe images (0 = no intervals).</summary>
-    [JsonPropertyName("bootstrap")] public int Bootstrap { get; init; } = 200;
+    /// <summary>Per-layer confidence intervals (jackknife over probe images, plus the seeds' variance).</summary>
+    [JsonPropertyName("intervals")] public bool Intervals { get; init; } = true;
     /// <summary>Layers (see <c>analyze --layers</c>).</summary>
     [JsonPropertyName("layers")] public string Layers { get; init; } = "all";
     /// <summary>Block representation: tokens, cls or mean.</summary>
@@ -150,7 +150,7 @@ public sealed record StudyConfig
     public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize) => new()
     {
         Pretrained = pretrainedWeights, Finetuned = runFolder, Data = Analysis.Data ?? Robustness?.Data ?? "",
-        Samples = Analysis.Samples, Seeds = Analysis.Seeds, Steps = Analysis.Steps, Bootstrap = Analysis.Bootstrap,
+        Samples = Analysis.Samples, Seeds = Analysis.Seeds, Steps = Analysis.Steps, Intervals = Analysis.Intervals,
         Layers = Analysis.Layers, Representation = Analysis.Representation, MaxRows = Analysis.MaxRows, Normalize = normalize,
     };
 

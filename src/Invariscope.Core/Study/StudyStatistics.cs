@@ -19,7 +19,7 @@ public sealed record SettingStatistics(
     [property: JsonPropertyName("learning_forgetting")] LearningForgettingResult? LearningForgetting,
     [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes);
 
-/// <summary>A per-layer difference between two settings at their final epochs, with a paired bootstrap interval.</summary>
+/// <summary>A per-layer difference between two settings at their final epochs, with a paired interval (jackknife over the shared probe images, plus both settings' seed variances).</summary>
 public sealed record LayerDifference(
     [property: JsonPropertyName("metric")] string Metric,
     [property: JsonPropertyName("a")] string A,
@@ -42,7 +42,7 @@ public sealed record StudyStatisticsResult(
 /// The paper's robustness statistics computed from result files alone: per setting, the hypothesis grid against
 /// mean corrupted accuracy and OOD accuracy (Bonferroni and Holm), the headline hypothesis per severity, the
 /// early-epoch analysis, and the learning–forgetting correlation; across settings, per-layer differences at the final
-/// epoch with paired bootstrap intervals.
+/// epoch with paired intervals.
 /// </summary>
 public static class StudyStatistics
 {
@@ -132,7 +132,8 @@ public static class StudyStatistics
                     if (sa.Replicates is null || sb.Replicates is null || sa.Replicates[0].Length != sb.Replicates[0].Length) continue;
                     for (int l = 0; l < sa.Mean.Length; l++)
                     {
-                        var (lo, hi) = LayerIntervals.Difference(sa.Replicates[l], sb.Replicates[l]);
+                        var (lo, hi) = LayerIntervals.Difference((sa.Mean[l], sa.Replicates[l], sa.Std[l], sa.Seeds),
+                                                                 (sb.Mean[l], sb.Replicates[l], sb.Std[l], sb.Seeds));
                         list.Add(new LayerDifference(metric, a.s.Label, b.s.Label, a.s.Analysis.Layers[l], sa.Mean[l] - sb.Mean[l], lo, hi));
                     }
                 }

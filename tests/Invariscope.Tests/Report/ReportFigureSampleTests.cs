@@ -29,7 +29,7 @@ public class ReportFigureSampleTests
 
         string html = new HtmlPage("Invariscope report (sample)")
             .Heading("Forgetting", 2)
-            .Paragraph("Forgetting per layer at the final epoch; bands are 95% bootstrap intervals.")
+            .Paragraph("Forgetting per layer at the final epoch; bands are 95% intervals.")
             .Figure(dir.File("per_layer_forgetting.png"), "Fig. 1: forgetting per layer")
             .FiguresSideBySide((dir.File("flow_heatmap.png"), "layer flow"), (dir.File("scatter.png"), "learning vs forgetting"))
             .Table(["layer", "r", "p"], [["block0", "0.12", "0.4"], ["block11", "0.81", "0.001"]], "Correlation", (r, _) => r == 1 ? "sig" : null)
