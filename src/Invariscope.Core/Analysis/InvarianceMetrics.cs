@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Invariscope.Analysis;
 
 /// <summary>Summary of an Invariance Flow Matrix.</summary>
@@ -5,10 +7,21 @@ namespace Invariscope.Analysis;
 /// <param name="Expansion">Mean of IF(i, j) over j &gt; i (finetuned layers deeper than the pretrained one).</param>
 /// <param name="PositiveCompression">Mean of max(IF(i, j), 0) over j &lt; i: invariances that moved to earlier layers.</param>
 /// <param name="PositiveExpansion">Mean of max(IF(i, j), 0) over j &gt; i: invariances that moved to deeper layers.</param>
-public sealed record FlowSummary(double Compression, double Expansion, double PositiveCompression, double PositiveExpansion);
+public sealed record FlowSummary(
+    [property: JsonPropertyName("compression")] double Compression,
+    [property: JsonPropertyName("expansion")] double Expansion,
+    [property: JsonPropertyName("positive_compression")] double PositiveCompression,
+    [property: JsonPropertyName("positive_expansion")] double PositiveExpansion);
 
 /// <summary>Across-layer aggregates of a per-layer metric, as the paper's robustness analysis uses them.</summary>
-public sealed record LayerAggregate(string Range, int From, int To, double Mean, double Std, double Min, double Max);
+public sealed record LayerAggregate(
+    [property: JsonPropertyName("range")] string Range,
+    [property: JsonPropertyName("from")] int From,
+    [property: JsonPropertyName("to")] int To,
+    [property: JsonPropertyName("mean")] double Mean,
+    [property: JsonPropertyName("std")] double Std,
+    [property: JsonPropertyName("min")] double Min,
+    [property: JsonPropertyName("max")] double Max);
 
 /// <summary>
 /// The invariance metrics of Merlin et al. 2023 as pure functions of STIR and CKA values. Conventions:
