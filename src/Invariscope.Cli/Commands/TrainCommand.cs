@@ -78,24 +78,12 @@ public static class TrainCommand
             var run = new RunFolder(parse.GetValue(output)!);
             var stdout = parse.InvocationConfiguration.Output;
             var trainer = new Trainer(config, run, dev, log: line => stdout.WriteLine(line), onStep: StepBar());
-            using var cancel = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            try
+            return Cancellable.Run(parse, cancel =>
             {
-                var metrics = trainer.Run(parse.GetValue(resume), cancel.Token);
+                var metrics = trainer.Run(parse.GetValue(resume), cancel);
                 stdout.WriteLine($"run folder: {run.Root} ({metrics.Count} epochs; checkpoints in {run.CheckpointDir})");
                 return 0;
-            }
-            catch (OperationCanceledException)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"invariscope: stopped; every complete epoch is kept. Continue with: --out {run.Root} --resume");
-                return 130;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            }, $"invariscope: stopped; every complete epoch is kept. Continue with: --out {run.Root} --resume");
         });
         return command;
     }

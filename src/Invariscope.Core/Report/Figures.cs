@@ -1,3 +1,4 @@
+using Invariscope.Runtime;
 using ScottPlot;
 using SkiaSharp;
 

@@ -1,3 +1,4 @@
+using Invariscope.Runtime;
 using System.Net;
 using System.Text;
 
@@ -146,7 +147,7 @@ public sealed class HtmlPage
     /// <param name="path">HTML file to write; its folder is created if needed.</param>
     /// <returns><paramref name="path"/>.</returns>
     public string Save(string path) =>
-        AtomicFile.Write(path, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(Render()));
+        AtomicFile.WriteText(path, Render());
 
     private void AppendFigure(string pngPath, string caption)
     {

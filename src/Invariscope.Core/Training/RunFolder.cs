@@ -49,13 +49,7 @@ public sealed class RunFolder(string root)
     public JsonObject ReadSidecar(int epoch) => JsonNode.Parse(File.ReadAllText(Sidecar(epoch)))!.AsObject();
 
     /// <summary>Writes text to <paramref name="path"/> through a temporary file and a rename.</summary>
-    public static void WriteAtomic(string path, string text)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text, new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
-    }
+    public static void WriteAtomic(string path, string text) => Runtime.AtomicFile.WriteText(path, text);
 
     /// <summary>Rewrites metrics.json and metrics.csv from all epochs so far.</summary>
     public void WriteMetrics(IReadOnlyList<EpochMetrics> rows)

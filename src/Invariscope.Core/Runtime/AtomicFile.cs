@@ -1,9 +1,11 @@
-namespace Invariscope.Report;
+using System.Text;
 
-/// <summary>Whole-file writes that a concurrent reader never sees half done.</summary>
-internal static class AtomicFile
+namespace Invariscope.Runtime;
+
+/// <summary>Whole-file writes that a concurrent reader, or a run killed mid-write, never sees half done.</summary>
+public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> via a temp file in the same folder.</summary>
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> via a temp file in the same folder, then a rename.</summary>
     public static string Write(string path, byte[] bytes)
     {
         string full = Path.GetFullPath(path);
@@ -21,4 +23,7 @@ internal static class AtomicFile
         }
         return path;
     }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark, atomically.</summary>
+    public static string WriteText(string path, string text) => Write(path, new UTF8Encoding(false).GetBytes(text));
 }
