@@ -32,6 +32,22 @@ public sealed record CorruptionCell(
 public sealed record CorruptionPlan(IReadOnlyList<string> Corruptions, IReadOnlyList<int> Severities, int? Limit = null,
     int Seed = 0, string? CifarCFolder = null)
 {
+    /// <summary>The seeded <see cref="Limit"/> subset of <paramref name="data"/> (all of it without a limit).</summary>
+    public IImageDataset Limited(IImageDataset data) => Limit is int n ? data.Limit(n, Seed) : data;
+
+    /// <summary>
+    /// Hands the data of one cell to <paramref name="use"/>: on the fly, <paramref name="cleanSubset"/> (already
+    /// limited) corrupted with <see cref="Seed"/>; from a CIFAR-C folder, the file's slice, limited the same way and
+    /// closed after <paramref name="use"/> returns.
+    /// </summary>
+    public T OnCell<T>(IImageDataset? cleanSubset, string corruption, int severity, Func<IImageDataset, T> use)
+    {
+        if (CifarCFolder is null)
+            return use(new CorruptedDataset(cleanSubset ?? throw new InvariscopeException("corrupting on the fly needs clean data"), corruption, severity, Seed));
+        using var slice = new CifarCDataset(CifarCFolder, corruption, severity);
+        return use(Limited(slice));
+    }
+
     /// <summary>
     /// Parses <c>all</c> (the 15 standard corruptions) or a comma list. Names are checked against
     /// <see cref="Data.Corruptions.Corruptions.All"/> unless <paramref name="anyName"/> (a CIFAR-C folder may hold others).
@@ -94,15 +110,13 @@ public sealed record CorruptionReport(string Checkpoint, string Task, string Nor
     /// <summary>Corruptions present, in evaluation order.</summary>
     public IReadOnlyList<string> Corruptions => Cells.Select(c => c.Corruption).Distinct().ToArray();
     /// <summary>Mean accuracy over corruptions, per severity.</summary>
-    public IReadOnlyDictionary<int, double> MeanAccuracyBySeverity =>
-        Cells.GroupBy(c => c.Severity).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Average(c => c.Accuracy));
+    public IReadOnlyDictionary<int, double> MeanAccuracyBySeverity => CorruptionCells.MeanBySeverity(Cells, c => c.Accuracy);
     /// <summary>Mean loss over corruptions, per severity.</summary>
-    public IReadOnlyDictionary<int, double> MeanLossBySeverity =>
-        Cells.GroupBy(c => c.Severity).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Average(c => c.Loss));
+    public IReadOnlyDictionary<int, double> MeanLossBySeverity => CorruptionCells.MeanBySeverity(Cells, c => c.Loss);
     /// <summary>Mean accuracy over all cells.</summary>
-    public double MeanAccuracy => Cells.Count == 0 ? double.NaN : Cells.Average(c => c.Accuracy);
+    public double MeanAccuracy => CorruptionCells.Mean(Cells, c => c.Accuracy);
     /// <summary>Mean loss over all cells.</summary>
-    public double MeanLoss => Cells.Count == 0 ? double.NaN : Cells.Average(c => c.Loss);
+    public double MeanLoss => CorruptionCells.Mean(Cells, c => c.Loss);
 
     static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
@@ -176,6 +190,18 @@ public sealed record CorruptionReport(string Checkpoint, string Task, string Nor
     }
 }
 
+/// <summary>Means over corruption cells, shared by single-checkpoint reports and per-epoch robustness.</summary>
+public static class CorruptionCells
+{
+    /// <summary>Mean of <paramref name="value"/> over corruptions, per severity (ascending).</summary>
+    public static IReadOnlyDictionary<int, double> MeanBySeverity(IEnumerable<CorruptionCell> cells, Func<CorruptionCell, double> value) =>
+        cells.GroupBy(c => c.Severity).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Average(value));
+
+    /// <summary>Mean of <paramref name="value"/> over every cell; NaN without cells.</summary>
+    public static double Mean(IReadOnlyCollection<CorruptionCell> cells, Func<CorruptionCell, double> value) =>
+        cells.Count == 0 ? double.NaN : cells.Average(value);
+}
+
 /// <summary>Evaluates a checkpoint on corrupted data, cell by cell.</summary>
 public static class CorruptionEvaluation
 {
@@ -203,8 +229,7 @@ public static class CorruptionEvaluation
         else if (!Directory.Exists(plan.CifarCFolder))
             throw new InvariscopeException($"{plan.CifarCFolder}: no such folder (--cifar-c)");
 
-        IImageDataset Limited(IImageDataset d) => plan.Limit is int n ? d.Limit(n, plan.Seed) : d;
-        var cleanSubset = clean is null ? null : Limited(clean);
+        var cleanSubset = clean is null ? null : plan.Limited(clean);
         int total = plan.Corruptions.Count * plan.Severities.Count + (clean is null ? 0 : 1), done = 0;
         progress?.Report((0, total));
         EvalResult? cleanResult = null;
@@ -217,14 +242,7 @@ public static class CorruptionEvaluation
         foreach (var name in plan.Corruptions)
             foreach (var severity in plan.Severities)
             {
-                EvalResult r;
-                if (plan.CifarCFolder is null)
-                    r = checkpoint.Evaluate(new CorruptedDataset(cleanSubset!, name, severity, plan.Seed), batchSize, device);
-                else
-                {
-                    using var slice = new CifarCDataset(plan.CifarCFolder, name, severity);
-                    r = checkpoint.Evaluate(Limited(slice), batchSize, device);
-                }
+                var r = plan.OnCell(cleanSubset, name, severity, d => checkpoint.Evaluate(d, batchSize, device));
                 cells.Add(new CorruptionCell(name, severity, r.Accuracy, r.Loss, r.N));
                 progress?.Report((++done, total));
             }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Invariscope.Data;
-using Invariscope.Data.Corruptions;
 using Invariscope.Runtime;
 using static TorchSharp.torch;
 
@@ -56,18 +55,16 @@ public sealed record EpochRobustness(
 {
     /// <summary>Mean accuracy over corruptions, per severity.</summary>
     [JsonPropertyName("accuracy_by_severity")]
-    public IReadOnlyDictionary<int, double> AccuracyBySeverity =>
-        Cells.GroupBy(c => c.Severity).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Average(c => c.Accuracy));
+    public IReadOnlyDictionary<int, double> AccuracyBySeverity => CorruptionCells.MeanBySeverity(Cells, c => c.Accuracy);
     /// <summary>Mean loss over corruptions, per severity.</summary>
     [JsonPropertyName("loss_by_severity")]
-    public IReadOnlyDictionary<int, double> LossBySeverity =>
-        Cells.GroupBy(c => c.Severity).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Average(c => c.Loss));
+    public IReadOnlyDictionary<int, double> LossBySeverity => CorruptionCells.MeanBySeverity(Cells, c => c.Loss);
     /// <summary>Mean accuracy over every corruption cell (NaN without corruptions).</summary>
     [JsonPropertyName("mean_corrupted_accuracy")]
-    public double MeanCorruptedAccuracy => Cells.Count == 0 ? double.NaN : Cells.Average(c => c.Accuracy);
+    public double MeanCorruptedAccuracy => CorruptionCells.Mean(Cells, c => c.Accuracy);
     /// <summary>Mean loss over every corruption cell.</summary>
     [JsonPropertyName("mean_corrupted_loss")]
-    public double MeanCorruptedLoss => Cells.Count == 0 ? double.NaN : Cells.Average(c => c.Loss);
+    public double MeanCorruptedLoss => CorruptionCells.Mean(Cells, c => c.Loss);
 }
 
 /// <summary>
@@ -103,21 +100,11 @@ public static class RunRobustness
         if (todo.Count > 0)
         {
             var plan = settings.Plan();
-            var clean = new MaterializedDataset(Limited(DatasetSpecs.Open(settings.Data), settings));
-            var ood = settings.OodData is null ? null : new MaterializedDataset(Limited(DatasetSpecs.Open(settings.OodData), settings));
+            var clean = new MaterializedDataset(plan.Limited(DatasetSpecs.Open(settings.Data)));
+            var ood = settings.OodData is null ? null : new MaterializedDataset(plan.Limited(DatasetSpecs.Open(settings.OodData)));
             log?.Invoke($"preparing {plan.Corruptions.Count * plan.Severities.Count} corrupted copies of {clean.Count} test images");
             var cells = plan.Corruptions.SelectMany(c => plan.Severities.Select(s => (c, s))).ToList();
-            var corrupted = new MaterializedDataset[cells.Count];
-            for (int i = 0; i < cells.Count; i++)
-            {
-                if (plan.CifarCFolder is null)
-                    corrupted[i] = new MaterializedDataset(new CorruptedDataset(clean, cells[i].c, cells[i].s, plan.Seed));
-                else
-                {
-                    using var slice = new CifarCDataset(plan.CifarCFolder, cells[i].c, cells[i].s);
-                    corrupted[i] = new MaterializedDataset(Limited(slice, settings));
-                }
-            }
+            var corrupted = cells.Select(cell => plan.OnCell(clean, cell.c, cell.s, d => new MaterializedDataset(d))).ToArray();
             int perEpoch = cells.Count + 1 + (ood is null ? 0 : 1), done = 0, total = perEpoch * todo.Count;
             progress?.Report((0, total));
             foreach (var epoch in todo)
@@ -154,8 +141,6 @@ public static class RunRobustness
                 ?? throw new InvariscopeException($"{f}: empty robustness file"))
             .OrderBy(r => r.Epoch).ToList();
     }
-
-    static IImageDataset Limited(IImageDataset d, RobustnessSettings s) => s.Limit is int n && n < d.Count ? d.Limit(n, s.Seed) : d;
 
     static void WriteCsv(RunFolder run, IReadOnlyList<EpochRobustness> rows)
     {
