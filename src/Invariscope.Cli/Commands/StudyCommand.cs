@@ -36,8 +36,7 @@ public static class StudyCommand
         return Cancellable.Run(parse, cancel =>
         {
             var started = DateTime.UtcNow;
-            var results = new StudyRunner(study, root, device, callbacks).Run(cancel);
-            var statistics = StudyStatistics.Compute(results, study.Statistics);
+            var (results, statistics) = new StudyRunner(study, root, device, callbacks).Run(cancel);
             var html = StudyReport.Write(results, statistics, Path.Combine(results.Root, "report"));
             stdout.WriteLine();
             ReportCommand.PrintSummary(stdout, results, statistics);

@@ -52,6 +52,9 @@ public sealed record AnalysisResults(
     [property: JsonPropertyName("checkpoints")] IReadOnlyList<CheckpointResult> Checkpoints,
     [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions)
 {
+    /// <summary>The last checkpoint by epoch (one without an epoch counts as last).</summary>
+    [JsonIgnore] public CheckpointResult Final => Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last();
+
     /// <summary>Reads every finished cell and writes results.json, per_layer.csv, flow.csv, aggregates.csv and inversions.csv.</summary>
     public static AnalysisResults Collect(AnalysisSettings settings, AnalysisFolder folder, IReadOnlyList<AnalyzedCheckpoint> checkpoints, string[] layers)
     {

@@ -15,15 +15,14 @@ public sealed class StudyFigures(StudyResults results, StudyStatisticsResult sta
     /// <summary>A file-name-safe figure name.</summary>
     public static string FileName(string name) => new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray()) + ".png";
 
-    static CheckpointResult Final(AnalysisResults a) => a.Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last();
 
     /// <summary>A metric per layer at each setting's final epoch, one line per setting, with 95% intervals (Fig. 1/2).</summary>
     public string? PerLayer(string metric, string title)
     {
-        var curves = results.Settings.Where(s => s.Analysis is not null && Final(s.Analysis).PerLayer.ContainsKey(metric))
+        var curves = results.Settings.Where(s => s.Analysis is not null && s.Analysis.Final.PerLayer.ContainsKey(metric))
             .Select(s =>
             {
-                var series = Final(s.Analysis!).PerLayer[metric];
+                var series = s.Analysis!.Final.PerLayer[metric];
                 return new LayerCurve(s.Label, s.Analysis!.Layers, series.Mean, series.Lower, series.Upper);
             }).ToList();
         return curves.Count == 0 ? null : Figures.PerLayer(Png(metric), title, Pretty(metric), curves);
@@ -32,8 +31,8 @@ public sealed class StudyFigures(StudyResults results, StudyStatisticsResult sta
     /// <summary>The Invariance Flow Matrix of a setting's final epoch.</summary>
     public string? Flow(SettingResults s)
     {
-        if (s.Analysis is null || Final(s.Analysis).FlowMean is not { } flow) return null;
-        return Figures.FlowHeatmap(Png($"flow_{s.Name}"), new FlowMatrix($"{s.Label}, epoch {Final(s.Analysis).Epoch}", s.Analysis.Layers, flow));
+        if (s.Analysis is null || s.Analysis.Final.FlowMean is not { } flow) return null;
+        return Figures.FlowHeatmap(Png($"flow_{s.Name}"), new FlowMatrix($"{s.Label}, epoch {s.Analysis.Final.Epoch}", s.Analysis.Layers, flow));
     }
 
     /// <summary>A metric per layer over epochs (one line per layer).</summary>

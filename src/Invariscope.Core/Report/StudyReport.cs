@@ -35,7 +35,7 @@ public static class StudyReport
                        "finetuned layers (compression); above it: in deeper layers (expansion).");
         Side(page, results.Settings.Select(s => (fig.Flow(s), s.Label)).ToArray());
         var flowRows = results.Settings.Where(s => s.Analysis is not null)
-            .Select(s => (s, last: s.Analysis!.Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last()))
+            .Select(s => (s, last: s.Analysis!.Final))
             .Where(x => x.last.FlowSummary is not null)
             .Select(x => new[] { x.s.Label, F(x.last.FlowSummary!.Compression), F(x.last.FlowSummary.Expansion),
                 F(x.last.FlowSummary.PositiveCompression), F(x.last.FlowSummary.PositiveExpansion) }).ToList();

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Invariscope.Analysis;
 using Invariscope.Runtime;
 using Invariscope.Training;
@@ -59,25 +58,13 @@ public sealed record StudyResults(string Root, string Name, IReadOnlyList<Settin
     static SettingResults LoadRun(string dir, string name, string label)
     {
         var run = new RunFolder(dir);
-        string task = "classification", strategy = "scratch";
-        if (File.Exists(run.ConfigPath))
-        {
-            var train = Parse(run.ConfigPath)?["train"];
-            task = train?["task"]?.GetValue<string>() ?? task;
-            strategy = train?["strategy"]?.GetValue<string>() ?? strategy;
-        }
+        var train = run.ReadConfig() ?? new TrainConfig();
         List<EpochMetrics> metrics;
         try { metrics = run.ReadMetrics(); }
         catch (JsonException e) { throw new InvariscopeException($"{run.MetricsJson}: {e.Message.ReplaceLineEndings(" ")}"); }
         var results = Path.Combine(dir, AnalysisDir, "results.json");
-        return new SettingResults(name, label, task, strategy, metrics, RunRobustness.Read(run),
+        return new SettingResults(name, label, train.Task, train.Strategy, metrics, RunRobustness.Read(run),
             File.Exists(results) ? ReadAnalysis(results) : null);
-    }
-
-    static JsonNode? Parse(string path)
-    {
-        try { return JsonNode.Parse(File.ReadAllText(path)); }
-        catch (JsonException e) { throw new InvariscopeException($"{path}: {e.Message.ReplaceLineEndings(" ")}"); }
     }
 
     /// <summary>Reads an analysis's results.json.</summary>

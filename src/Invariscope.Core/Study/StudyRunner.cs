@@ -27,8 +27,8 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
     /// <summary>The run folder of a setting.</summary>
     public string RunDir(string name) => Path.Combine(Root, name);
 
-    /// <summary>Runs (or resumes) everything; returns the loaded results.</summary>
-    public StudyResults Run(CancellationToken cancel = default)
+    /// <summary>Runs (or resumes) everything; returns the loaded results and the statistics written to statistics.json.</summary>
+    public (StudyResults Results, StudyStatisticsResult Statistics) Run(CancellationToken cancel = default)
     {
         Directory.CreateDirectory(Root);
         RunFolder.WriteAtomic(Path.Combine(Root, StudyResults.ConfigFile), config.ToJson());
@@ -68,8 +68,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
                 line => log("  " + line), callbacks.Progress is null ? null : label => callbacks.Progress($"{s.Name}: {label}")).Run(cancel);
         }
         var results = StudyResults.Load(Root);
-        StudyStatistics.Write(results, config.Statistics, Root);
-        return results;
+        return (results, StudyStatistics.Write(results, config.Statistics, Root));
     }
 
     void Train(TrainConfig train, string dir, CancellationToken cancel) =>

@@ -103,9 +103,9 @@ public static class StudyStatistics
                 if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0)
                 {
                     var tracked = families[0].Best(3).Select(h => h.Id).Append(HypothesisGrid.HeadlineId).Distinct();
-                    if (table.Forgetting is not null) early.AddRange(EarlyEpochs.Run(table, corrupted, Corrupted, tracked, options.Alpha));
                     if (table.Forgetting is not null)
                     {
+                        early.AddRange(EarlyEpochs.Run(table, corrupted, Corrupted, tracked, options.Alpha));
                         var x = HypothesisGrid.Series(table, HypothesisGrid.HeadlineId);
                         foreach (var sev in rows[0].AccuracyBySeverity.Keys)
                             bySeverity[$"severity{sev}"] = Correlation.Pearson(x, rows.Select(r => r.AccuracyBySeverity[sev]).ToArray());
@@ -119,7 +119,7 @@ public static class StudyStatistics
     static List<LayerDifference> Differences(StudyResults results)
     {
         var finals = results.Settings.Where(s => s.Analysis is not null)
-            .Select(s => (s, last: s.Analysis!.Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last())).ToList();
+            .Select(s => (s, last: s.Analysis!.Final)).ToList();
         var list = new List<LayerDifference>();
         for (int i = 0; i < finals.Count; i++)
             for (int j = i + 1; j < finals.Count; j++)

@@ -48,6 +48,18 @@ public sealed class RunFolder(string root)
     /// <summary>Reads a sidecar as a JSON object.</summary>
     public JsonObject ReadSidecar(int epoch) => JsonNode.Parse(File.ReadAllText(Sidecar(epoch)))!.AsObject();
 
+    /// <summary>The training config saved in config.json (validated), or null when the run has none yet.</summary>
+    /// <exception cref="Runtime.InvariscopeException">An unreadable or invalid config.json (named).</exception>
+    public TrainConfig? ReadConfig()
+    {
+        if (!File.Exists(ConfigPath)) return null;
+        JsonNode? train;
+        try { train = JsonNode.Parse(File.ReadAllText(ConfigPath))?["train"]; }
+        catch (JsonException e) { throw new Runtime.InvariscopeException($"{ConfigPath}: {e.Message.ReplaceLineEndings(" ")}"); }
+        if (train is null) throw new Runtime.InvariscopeException($"{ConfigPath}: no 'train' section");
+        return TrainConfig.FromJson(train.ToJsonString(), ConfigPath);
+    }
+
     /// <summary>Writes text to <paramref name="path"/> through a temporary file and a rename.</summary>
     public static void WriteAtomic(string path, string text) => Runtime.AtomicFile.WriteText(path, text);
 

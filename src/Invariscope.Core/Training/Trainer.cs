@@ -86,7 +86,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         if (!resume && exists) throw new InvariscopeException($"{run.Root}: already holds a run; pass --resume to continue it, or choose another --out");
         if (resume)
         {
-            var saved = TrainConfig.FromJson(JsonNode.Parse(File.ReadAllText(run.ConfigPath))!["train"]!.ToJsonString(), run.ConfigPath);
+            var saved = run.ReadConfig()!;
             if ((saved with { Device = config.Device }).ToJson() != config.ToJson())
                 throw new InvariscopeException($"{run.ConfigPath}: the run was started with a different config; resume it with the same one");
             return;

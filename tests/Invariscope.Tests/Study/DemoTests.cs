@@ -18,7 +18,7 @@ public class DemoTests
         using var dir = new TestData.TempDir();
         var config = Demo.Config(Tiny(dir.Path));
         var log = new List<string>();
-        var results = new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
+        var (results, _) = new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
 
         Assert.Equal(["ft", "scratch", "ft-recon"], results.Settings.Select(s => s.Name));
         Assert.Equal([0, 1], new RunFolder(Path.Combine(dir.Path, "pretrain")).CompleteEpochs());
@@ -107,5 +107,27 @@ public class DemoTests
         Assert.Equal(1, code);
         Assert.Contains("not a study, run or analysis folder", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Bad_study_robustness_and_run_inputs_are_one_line_errors_naming_the_file()
+    {
+        using var dir = new TestData.TempDir();
+        void OneLine(string expected, params string[] args)
+        {
+            var (code, _, stderr) = TestData.Cli(args);
+            Assert.Equal(1, code);
+            Assert.Contains(expected, stderr);
+            Assert.Single(stderr.Trim().Split('\n'));
+        }
+        OneLine("study config not found", "study", dir.File("missing.json"));
+        File.WriteAllText(dir.File("bad.json"), "{ \"settings\": [ { \"name\": \"a b\" } ] }");
+        OneLine("letters, digits", "study", dir.File("bad.json"));
+        OneLine("not a run folder (no config.json)", "robustness", dir.Path, "--data", "synthetic:shapes?size=16&n=20", "--device", "cpu");
+        OneLine("unknown corruption 'smog'", "robustness", dir.Path, "--data", "synthetic:shapes?size=16&n=20", "--corruptions", "smog", "--device", "cpu");
+        // A run folder whose config.json is damaged: the report names the file.
+        Directory.CreateDirectory(dir.File("run"));
+        File.WriteAllText(dir.File("run/config.json"), "{ \"train\": { \"task\": ");
+        OneLine("config.json", "report", dir.File("run"));
     }
 }
