@@ -38,6 +38,19 @@ public sealed record AnalysisSettings
     [JsonPropertyName("intervals")] public bool Intervals { get; init; } = true;
     /// <summary>Image-layer rows per inversion batch (memory bound).</summary>
     [JsonPropertyName("max_rows")] public int MaxRows { get; init; } = 512;
+    /// <summary>
+    /// Checkpoints (by epoch) whose learning is measured: <c>all</c>, <c>final</c> (the last epoch), or a list such
+    /// as <c>0,5,10</c>. Learning costs one inversion per checkpoint and seed; forgetting, flow and CKA divergence
+    /// reuse the inversions on p and cost forward passes only, so they are measured at every checkpoint. Epoch 0 (p
+    /// itself, whose learning is STIR(p|p), the noise floor) is always measured: it reuses the inversions on p.
+    /// </summary>
+    [JsonPropertyName("learning_epochs")] public string LearningEpochs { get; init; } = "all";
+    /// <summary>
+    /// A folder where inversions on p are cached under a key of p's backbone weights and the inversion settings, so
+    /// analyses that start from the same backbone (settings finetuned from one pretrained model, training seeds)
+    /// invert it once; null keeps them in this analysis's own folder.
+    /// </summary>
+    [JsonPropertyName("inversion_cache")] public string? InversionCache { get; init; }
     /// <summary>Architecture JSON for checkpoints that carry none.</summary>
     [JsonPropertyName("config")] public string? Config { get; init; }
     /// <summary>Architecture preset for checkpoints that carry none.</summary>
@@ -63,7 +76,20 @@ public sealed record AnalysisSettings
             Require(AllMetrics.Contains(m), $"--metrics: unknown metric '{m}' (known: {string.Join(", ", AllMetrics)})");
         Require(Metrics.Count > 0, "--metrics: nothing to compute");
         Require(Representation is "tokens" or "cls" or "mean", $"--representation {Representation}: expected tokens, cls or mean");
+        LearningAt(0, 0);
         return this;
+    }
+
+    /// <summary>Whether learning is measured at <paramref name="epoch"/> of a run whose last epoch is <paramref name="final"/> (null epoch: a single checkpoint, always).</summary>
+    public bool LearningAt(int? epoch, int final)
+    {
+        if (epoch is not int e || e == 0 || LearningEpochs == "all") return true;
+        if (LearningEpochs == "final") return e == final;
+        var list = LearningEpochs.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var item in list)
+            if (!int.TryParse(item, out var k) || k < 0)
+                throw new InvariscopeException($"learning_epochs '{LearningEpochs}': expected all, final or a list of epochs such as 0,5,10");
+        return list.Select(int.Parse).Contains(e);
     }
 
     static readonly JsonSerializerOptions Options = new() { WriteIndented = true };

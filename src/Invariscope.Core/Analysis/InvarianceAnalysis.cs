@@ -23,6 +23,8 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisSettings.Intervals"/>).</summary>
     bool Intervals => settings.Intervals;
 
+    string? _cacheKey;
+
     /// <summary>Computes every missing cell, then aggregates all of them.</summary>
     public AnalysisResults Run(CancellationToken cancel = default)
     {
@@ -46,11 +48,12 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         try
         {
             bool needP = settings.Wants("forgetting") || settings.Wants("flow") || settings.Wants("stir");
-            bool needF = settings.Wants("learning") || settings.Wants("stir");
+            bool wantF = settings.Wants("learning") || settings.Wants("stir");
+            int final = checkpoints.Max(c => c.Epoch ?? 0);
             foreach (var ckpt in checkpoints)
             {
                 cancel.ThrowIfCancellationRequested();
-                AnalyzeCheckpoint(p, ckpt, x, pRep, layers, names, norm, stir, needP, needF, cancel);
+                AnalyzeCheckpoint(p, ckpt, x, pRep, layers, names, norm, stir, needP, wantF && settings.LearningAt(ckpt.Epoch, final), cancel);
             }
         }
         finally
@@ -121,7 +124,12 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                     try { (fGivenP, looFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
                     finally { foreach (var t in invP.Values) t.Dispose(); }
                 }
-                if (needF)
+                if (needF && fGivenP is not null && IsPretrained(ckpt))
+                {
+                    // f is p itself (a run's epoch 0): X'(f, i, s) = X'(p, i, s), so STIR(p|f) is STIR(f|p), the noise floor.
+                    (pGivenF, looPGivenF) = (fGivenP, looFGivenP);
+                }
+                else if (needF)
                 {
                     var invF = StirInversion.Invert(f, x, layers, norm, stir, seed, device, progress?.Invoke($"invert {ckpt.Label} s{seed}"));
                     try
@@ -148,11 +156,16 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         }
     }
 
+    bool IsPretrained(AnalyzedCheckpoint ckpt) =>
+        string.Equals(System.IO.Path.GetFullPath(ckpt.Path), System.IO.Path.GetFullPath(settings.Pretrained), StringComparison.Ordinal);
+
     /// <summary>X'(p, l, seed) for every layer, from the cache or inverted now (and cached). Images (N,3,H,W) per layer.</summary>
     Dictionary<int, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, int[] layers, string[] names, Normalization norm,
         StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
     {
-        var path = folder.PretrainedInversions(seed);
+        var path = settings.InversionCache is { } cache
+            ? System.IO.Path.Combine(cache, _cacheKey ??= InversionCache.Key(p, settings), InversionCache.FileName(seed))
+            : folder.PretrainedInversions(seed);
         var result = new Dictionary<int, Tensor>();
         if (File.Exists(path))
         {

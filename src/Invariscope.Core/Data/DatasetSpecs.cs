@@ -43,7 +43,7 @@ public static class DatasetSpecs
             (path, q) => IdxDataset.OpenFolder("fashion-mnist", path, Train(q), IdxDataset.FashionMnistClasses)),
         ["folder"] = new("folder:DIR[?skip_bad=true]  DIR/<class>/<image>.png|jpg|jpeg", ["skip_bad"],
             (path, q) => new ImageFolderDataset(path, q.Bool("skip_bad", false))),
-        ["synthetic"] = new("synthetic:shapes|texture|count[?size=32&n=10000&seed=0&shift=none|ood]  built-in procedural images",
+        ["synthetic"] = new("synthetic:shapes|texture|count|objects[?size=32&n=10000&seed=0&shift=none|ood]  built-in procedural images",
             ["size", "n", "seed", "shift"],
             (task, q) => new SyntheticDataset(SyntheticDataset.ParseTask(task), q.Int("n", 10000), q.Int("seed", 0),
                 q.Int("size", 32), q.Choice("shift", "none", "none", "ood") == "ood")),

@@ -11,6 +11,12 @@ public enum SyntheticTask
     Texture,
     /// <summary>One to five small objects in distinct cells of a 3x3 grid; label = how many ("1".."5").</summary>
     Count,
+    /// <summary>
+    /// One large object of a random shape; label = its texture and its colour together (5 textures × 4 hue ranges =
+    /// 20 classes, "stripes/blue" ...). The rich pretraining task of the demo: it learns the texture features that
+    /// <see cref="Texture"/> needs, but not that task's invariance to colour.
+    /// </summary>
+    Objects,
 }
 
 /// <summary>
@@ -51,6 +57,7 @@ public sealed class SyntheticDataset : IImageDataset
         {
             SyntheticTask.Shapes => SyntheticRenderer.Shapes,
             SyntheticTask.Texture => SyntheticRenderer.Textures,
+            SyntheticTask.Objects => SyntheticRenderer.Objects,
             _ => SyntheticRenderer.Counts,
         };
         Name = $"synthetic:{Lower(task)} (n={count}, seed={seed}, size={size}, shift={(ood ? "ood" : "none")})";

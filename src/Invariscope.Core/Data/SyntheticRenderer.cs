@@ -13,6 +13,8 @@ internal static class SyntheticRenderer
     public static readonly string[] Shapes = ["circle", "square", "triangle", "cross", "ring", "frame"];
     public static readonly string[] Textures = ["solid", "stripes", "checker", "dots", "concentric"];
     public static readonly string[] Counts = ["1", "2", "3", "4", "5"];
+    public static readonly string[] Hues = ["warm", "green", "blue", "pink"];
+    public static readonly string[] Objects = [.. Textures.SelectMany(t => Hues.Select(h => $"{t}/{h}"))];
 
     /// <summary>Renders the scene of <paramref name="sceneSeed"/> as (size, size, 3) bytes; <paramref name="label"/> is the task's class.</summary>
     public static byte[] Render(SyntheticTask task, int label, ulong sceneSeed, int size, bool ood)
@@ -28,6 +30,9 @@ internal static class SyntheticRenderer
                 break;
             case SyntheticTask.Texture:
                 Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood));
+                break;
+            case SyntheticTask.Objects:
+                Draw(px, size, RandomObject(ref rng, rng.NextInt(Shapes.Length), label / Hues.Length, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood, label % Hues.Length));
                 break;
             case SyntheticTask.Count:
                 Span<int> cells = stackalloc int[9];
@@ -55,8 +60,11 @@ internal static class SyntheticRenderer
         public byte R1, G1, B1, R2, G2, B2;
     }
 
-    /// <summary>A random object; the texture's second colour is the first scaled by <paramref name="contrast"/>.</summary>
-    static Obj RandomObject(ref SeedRng rng, int shape, int texture, float r, float contrast, int size, bool ood)
+    /// <summary>
+    /// A random object; the texture's second colour is the first scaled by <paramref name="contrast"/>. A
+    /// <paramref name="hueBin"/> ≥ 0 keeps the hue inside that quarter of the colour wheel, away from its edges.
+    /// </summary>
+    static Obj RandomObject(ref SeedRng rng, int shape, int texture, float r, float contrast, int size, bool ood, int hueBin = -1)
     {
         double angle = rng.Uniform(0, 2 * Math.PI);
         float margin = 1.15f * r;
@@ -68,6 +76,7 @@ internal static class SyntheticRenderer
             Cy = (float)rng.Uniform(margin, Math.Max(margin, size - margin)),
         };
         double h = rng.NextDouble(), su = rng.NextDouble(), vu = rng.NextDouble();
+        if (hueBin >= 0) h = (hueBin + 0.15 + 0.7 * h) / Hues.Length;
         var (s, v) = ood ? (0.2 + 0.35 * su, 0.7 + 0.3 * vu) : (0.45 + 0.55 * su, 0.6 + 0.4 * vu);
         (o.R1, o.G1, o.B1) = Hsv(h, s, v);
         (o.R2, o.G2, o.B2) = ((byte)(o.R1 * contrast), (byte)(o.G1 * contrast), (byte)(o.B1 * contrast));

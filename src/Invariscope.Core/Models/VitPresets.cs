@@ -31,6 +31,8 @@ public static class VitPresets
         ["vit_test_patch4_32"] = Variant("mu", 4, 32) with { NumClasses = 10 },
         // The CPU demo size from ANALYSIS-COST.md: 16x16 images, patch 4 (16 tokens + cls), D=64, 4 blocks.
         ["vit_micro_patch4_16"] = Variant("mu", 4, 16) with { NumClasses = 10 },
+        // The same 16 tokens at twice the resolution: textures stay resolvable, and the cost per image is ~the same.
+        ["vit_micro_patch8_32"] = Variant("mu", 8, 32) with { NumClasses = 10 },
     };
 
     /// <summary>All named presets.</summary>

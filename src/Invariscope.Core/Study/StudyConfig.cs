@@ -21,6 +21,16 @@ public sealed record StudySetting
     [JsonPropertyName("analyze")] public bool Analyze { get; init; } = true;
     /// <summary>Whether to evaluate every epoch on the robustness suite.</summary>
     [JsonPropertyName("robustness")] public bool Robustness { get; init; } = true;
+    /// <summary>
+    /// Training seeds (e.g. [0, 1, 2]): each is its own run, <c>NAME/seed_S/</c>, trained with <c>seed</c> = S and
+    /// analysed on its own; statistics are then given per seed and across seeds. Null: one run, <c>NAME/</c>, with
+    /// the train config's seed.
+    /// </summary>
+    [JsonPropertyName("seeds")] public IReadOnlyList<int>? Seeds { get; init; }
+
+    /// <summary>The runs of this setting: (training seed or null, folder relative to the study).</summary>
+    [JsonIgnore] public IReadOnlyList<(int? Seed, string Dir)> Runs =>
+        Seeds is null ? [(null, Name)] : [.. Seeds.Select(k => ((int?)k, $"{Name}/seed_{k}"))];
 
     /// <summary>The label shown in reports.</summary>
     [JsonIgnore] public string DisplayName => Label ?? Name;
@@ -46,6 +56,10 @@ public sealed record StudyAnalysis
     [JsonPropertyName("representation")] public string Representation { get; init; } = "tokens";
     /// <summary>Image-layer rows per inversion batch.</summary>
     [JsonPropertyName("max_rows")] public int MaxRows { get; init; } = 512;
+    /// <summary>Epochs whose learning is measured (one inversion each): all, final, or a list (see <see cref="AnalysisSettings.LearningEpochs"/>).</summary>
+    [JsonPropertyName("learning_epochs")] public string LearningEpochs { get; init; } = "all";
+    /// <summary>Share the inversions on p between runs that start from the same backbone (in <c>inversions/</c> of the study).</summary>
+    [JsonPropertyName("share_inversions")] public bool ShareInversions { get; init; } = true;
 }
 
 /// <summary>Options of the correlation analysis.</summary>
@@ -56,6 +70,13 @@ public sealed record StudyStatisticsOptions
     [JsonPropertyName("alpha")] public double Alpha { get; init; } = 0.05;
     /// <summary>Whether epoch 0 (the starting point, before any finetuning) is one of the correlated points.</summary>
     [JsonPropertyName("include_epoch0")] public bool IncludeEpoch0 { get; init; }
+    /// <summary>
+    /// When a finding over training seeds counts as robust, declared before the data: <c>all</c> (it holds in every
+    /// seed) or <c>majority</c> (in more than half of them).
+    /// </summary>
+    [JsonPropertyName("robust")] public string Robust { get; init; } = "all";
+    /// <summary>Permutations of the difference-permutation test (the autocorrelation-aware p-value).</summary>
+    [JsonPropertyName("permutations")] public int Permutations { get; init; } = 9999;
 }
 
 /// <summary>
@@ -111,10 +132,11 @@ public sealed record StudyConfig
     public TrainConfig? PretrainConfig(string source = "study") =>
         Pretrain is null ? null : Merge(Train, Pretrain, $"{source}: pretrain");
 
-    /// <summary>The train config of a setting; <c>@pretrain</c> resolves to <paramref name="pretrainWeights"/>.</summary>
-    public TrainConfig SettingConfig(StudySetting setting, string? pretrainWeights, string source = "study")
+    /// <summary>The train config of a setting; <c>@pretrain</c> resolves to <paramref name="pretrainWeights"/>; a training <paramref name="seed"/> overrides the config's.</summary>
+    public TrainConfig SettingConfig(StudySetting setting, string? pretrainWeights, string source = "study", int? seed = null)
     {
         var config = Merge(Train, setting.Train, $"{source}: setting '{setting.Name}'", validate: false);
+        if (seed is int k) config = config with { Seed = k };
         if (config.Init == PretrainRef)
         {
             if (Pretrain is null) throw new InvariscopeException($"{source}: setting '{setting.Name}' starts from @pretrain but the study has no 'pretrain'");
@@ -135,6 +157,8 @@ public sealed record StudyConfig
                 $"setting name '{s.Name}' must be letters, digits, '-' or '_'");
             Require(s.Name != PretrainName, $"setting name '{PretrainName}' is reserved for the pretraining run");
             Require(names.Add(s.Name), $"setting '{s.Name}' appears twice");
+            Require(s.Seeds is null || (s.Seeds.Count > 0 && s.Seeds.Distinct().Count() == s.Seeds.Count && s.Seeds.All(k => k >= 0)),
+                $"setting '{s.Name}': seeds must be a non-empty list of distinct non-negative integers");
             SettingConfig(s, null, source);
         }
         PretrainConfig(source);
@@ -142,17 +166,28 @@ public sealed record StudyConfig
             "analysis needs probe images: set analysis.data or robustness.data");
         Robustness?.Validate();
         Require(Statistics.Alpha is > 0 and < 1, $"statistics.alpha must be in (0, 1), got {Statistics.Alpha}");
-        AnalysisFor("x", "x", "vit").Validate(checkFiles: false);
+        Require(Statistics.Robust is "all" or "majority", $"statistics.robust must be all or majority, got '{Statistics.Robust}'");
+        Require(Statistics.Permutations >= 99, $"statistics.permutations must be at least 99, got {Statistics.Permutations}");
+        AnalysisFor("x", "x", "vit", null).Validate(checkFiles: false);
         return this;
     }
 
     /// <summary>The analysis settings of one run: p = the run's epoch 0 (its starting point), f = every epoch.</summary>
-    public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize) => new()
+    /// <param name="pretrainedWeights">p.</param>
+    /// <param name="runFolder">The run analysed.</param>
+    /// <param name="normalize">The run's normalisation.</param>
+    /// <param name="studyRoot">The study folder (its <c>inversions/</c> is the shared cache), or null for none.</param>
+    public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize, string? studyRoot) => new()
     {
         Pretrained = pretrainedWeights, Finetuned = runFolder, Data = Analysis.Data ?? Robustness?.Data ?? "",
         Samples = Analysis.Samples, Seeds = Analysis.Seeds, Steps = Analysis.Steps, Intervals = Analysis.Intervals,
         Layers = Analysis.Layers, Representation = Analysis.Representation, MaxRows = Analysis.MaxRows, Normalize = normalize,
+        LearningEpochs = Analysis.LearningEpochs,
+        InversionCache = Analysis.ShareInversions && studyRoot is not null ? Path.Combine(studyRoot, InversionsDir) : null,
     };
+
+    /// <summary>The study's shared cache of inversions on p.</summary>
+    public const string InversionsDir = "inversions";
 
     static TrainConfig Merge(JsonObject common, JsonObject overrides, string source, bool validate = true)
     {

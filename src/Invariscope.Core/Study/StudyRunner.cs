@@ -16,15 +16,15 @@ public sealed record StudyCallbacks(Action<string> Log, Action<StepProgress>? On
 /// Runs a study into a folder: the optional pretraining run, every setting's training run, each run's per-epoch
 /// robustness evaluation and invariance analysis, and finally <c>statistics.json</c>. Every stage writes its results
 /// as it goes and skips what is done, so running the same study again resumes where a killed one stopped.
-/// Layout: <c>study.json</c>, <c>pretrain/</c>, and per setting <c>NAME/</c> (run folder) with <c>NAME/robustness/</c>
-/// and <c>NAME/analysis/</c>.
+/// Layout: <c>study.json</c>, <c>pretrain/</c>, <c>inversions/</c> (inversions on p shared between runs), and per
+/// setting <c>NAME/</c> (run folder, or <c>NAME/seed_S/</c> per training seed) with <c>robustness/</c> and <c>analysis/</c>.
 /// </summary>
 public sealed class StudyRunner(StudyConfig config, string root, Device device, StudyCallbacks callbacks)
 {
     /// <summary>The study folder.</summary>
     public string Root { get; } = Path.GetFullPath(root);
 
-    /// <summary>The run folder of a setting.</summary>
+    /// <summary>The run folder of a setting without training seeds, or of the pretraining run.</summary>
     public string RunDir(string name) => Path.Combine(Root, name);
 
     /// <summary>Runs (or resumes) everything; returns the loaded results and the statistics written to statistics.json.</summary>
@@ -33,8 +33,10 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         Directory.CreateDirectory(Root);
         RunFolder.WriteAtomic(Path.Combine(Root, StudyResults.ConfigFile), config.ToJson());
         var log = callbacks.Log;
-        int stages = config.Settings.Count * 3 + (config.Pretrain is null ? 0 : 1), stage = 0;
+        var runs = config.Settings.SelectMany(s => s.Runs.Select(r => (s, r.Seed, dir: Path.Combine(Root, r.Dir)))).ToList();
+        int stages = runs.Count * 3 + (config.Pretrain is null ? 0 : 1), stage = 0;
         string Stage(string what) => $"[{++stage}/{stages}] {what}";
+        string Name(StudySetting s, int? seed) => seed is int k ? $"{s.Name} (seed {k})" : s.Name;
 
         string? pretrainWeights = null;
         if (config.PretrainConfig() is { } pre)
@@ -44,28 +46,28 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
             Train(pre with { Device = device.ToString() }, dir, cancel);
             pretrainWeights = new RunFolder(dir).Weights(TrainingPlan.For(pre).Sum(p => p.Epochs));
         }
-        foreach (var s in config.Settings)
+        foreach (var (s, seed, dir) in runs)
         {
-            var train = config.SettingConfig(s, pretrainWeights) with { Device = device.ToString() };
-            log(Stage($"{s.Name}: training ({Describe(train)})"));
-            Train(train, RunDir(s.Name), cancel);
+            var train = config.SettingConfig(s, pretrainWeights, seed: seed) with { Device = device.ToString() };
+            log(Stage($"{Name(s, seed)}: training ({Describe(train)})"));
+            Train(train, dir, cancel);
         }
-        foreach (var s in config.Settings)
+        foreach (var (s, seed, dir) in runs)
         {
-            log(Stage($"{s.Name}: accuracy per epoch (clean, OOD, corruptions)"));
+            log(Stage($"{Name(s, seed)}: accuracy per epoch (clean, OOD, corruptions)"));
             if (!s.Robustness || config.Robustness is null) { log("  skipped (robustness off for this setting)"); continue; }
-            RunRobustness.Run(new RunFolder(RunDir(s.Name)), config.Robustness, device, line => log("  " + line),
-                callbacks.Progress?.Invoke($"{s.Name}: evaluate"), cancel);
+            RunRobustness.Run(new RunFolder(dir), config.Robustness, device, line => log("  " + line),
+                callbacks.Progress?.Invoke($"{Name(s, seed)}: evaluate"), cancel);
         }
-        foreach (var s in config.Settings)
+        foreach (var (s, seed, dir) in runs)
         {
-            log(Stage($"{s.Name}: invariance analysis of every epoch against epoch 0"));
+            log(Stage($"{Name(s, seed)}: invariance analysis of every epoch against epoch 0"));
             if (!s.Analyze) { log("  skipped (analyze off for this setting)"); continue; }
-            var run = new RunFolder(RunDir(s.Name));
-            var train = config.SettingConfig(s, pretrainWeights);
-            var settings = config.AnalysisFor(run.Weights(0), run.Root, train.Normalize);
+            var run = new RunFolder(dir);
+            var train = config.SettingConfig(s, pretrainWeights, seed: seed);
+            var settings = config.AnalysisFor(run.Weights(0), run.Root, train.Normalize, Root);
             new InvarianceAnalysis(settings, new AnalysisFolder(Path.Combine(run.Root, StudyResults.AnalysisDir)), device,
-                line => log("  " + line), callbacks.Progress is null ? null : label => callbacks.Progress($"{s.Name}: {label}")).Run(cancel);
+                line => log("  " + line), callbacks.Progress is null ? null : label => callbacks.Progress($"{Name(s, seed)}: {label}")).Run(cancel);
         }
         var results = StudyResults.Load(Root);
         return (results, StudyStatistics.Write(results, config.Statistics, Root));

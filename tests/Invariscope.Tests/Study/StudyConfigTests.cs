@@ -35,7 +35,7 @@ public class StudyConfigTests
         Assert.Equal("LP-FT", c.Settings[1].DisplayName);
         Assert.Equal("scratch", c.SettingConfig(c.Settings[2], null).Strategy);
         Assert.Equal(2, c.PretrainConfig()!.Epochs);
-        var analysis = c.AnalysisFor("p.safetensors", "runs/ft", "vit");
+        var analysis = c.AnalysisFor("p.safetensors", "runs/ft", "vit", null);
         Assert.Equal(("synthetic:texture?size=16&n=50&seed=3", 16, 2, 10), (analysis.Data, analysis.Samples, analysis.Seeds, analysis.Steps));
         Assert.Equal(c.ToJson(), StudyConfig.FromJson(c.ToJson(), "round trip").ToJson());
     }
