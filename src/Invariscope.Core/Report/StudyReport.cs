@@ -104,13 +104,20 @@ public static class StudyReport
             foreach (var note in s.Notes) page.Paragraph(note);
             foreach (var f in s.Families)
             {
-                page.Paragraph($"Target {f.Target}: {f.Tested} hypotheses tested ({f.Total} in the grid; {f.Total - f.Tested} undefined because the " +
-                               $"aggregate is constant over epochs); {f.SignificantBonferroniCount} survive Bonferroni, {f.SignificantHolmCount} Holm at α = {F(f.Alpha)}.");
+                page.Paragraph($"Target {f.Target}: {f.Tested} distinct hypotheses tested ({f.Total} in the grid; {f.Total - f.Distinct} repeat another's series " +
+                               $"and are listed as its aliases; {f.Distinct - f.Tested} undefined because the aggregate is constant over epochs); " +
+                               $"{f.SignificantBonferroniCount} survive Bonferroni, {f.SignificantHolmCount} Holm at α = {F(f.Alpha)}; " +
+                               $"{f.SignificantDiffHolmCount} survive Holm with the first-difference permutation p, which allows for the shared trend.");
                 var rows = (f.Headline is null ? [] : new[] { f.Headline }).Concat(f.Best(10).Where(h => h.Id != f.Headline?.Id)).ToList();
-                page.Table(["hypothesis", "r", "p", "p (Bonferroni)", "p (Holm)", "n", "survives"],
+                page.Table(["hypothesis", "r", "p", "p (Bonferroni)", "p (Holm)", "n", "survives", "partial r | epoch", "p_diff (Holm)", "beats baselines", "aliases"],
                     rows.Select((h, i) => new[] { (i == 0 && f.Headline is not null ? "headline: " : "") + h.Id, F(h.R), G(h.PValue), G(h.PBonferroni), G(h.PHolm),
-                        h.N.ToString(CultureInfo.InvariantCulture), h.SignificantBonferroni ? "Bonferroni" : h.SignificantHolm ? "Holm" : "no" }),
+                        h.N.ToString(CultureInfo.InvariantCulture), h.SignificantBonferroni ? "Bonferroni" : h.SignificantHolm ? "Holm" : "no",
+                        F(h.PartialREpoch), G(h.PDiffHolm), h.BeatsBaselines ? "yes" : "no", string.Join(", ", h.Aliases) }),
                     $"{s.Label}: headline and the 10 best hypotheses for {f.Target}", (row, _) => rows[row].SignificantBonferroni ? "sig" : null);
+                if (f.Baselines.Count > 0)
+                    page.Table(["baseline", "r", "p", "p_diff (permutation)"],
+                        f.Baselines.Select(b => new[] { b.Name, F(b.R), G(b.PValue), G(b.PDiffPerm) }),
+                        $"{s.Label}: trivial predictors of {f.Target}; a hypothesis that does not beat them says nothing beyond \"training went on\"");
             }
             if (s.HeadlineBySeverity.Count > 0)
                 page.Table(["severity", "r (std of forgetting vs accuracy)", "p", "n"],

@@ -98,8 +98,9 @@ public static class StudyStatistics
                 if (rows.All(r => r.Cells.Count > 0)) targets[Corrupted] = rows.Select(r => r.MeanCorruptedAccuracy).ToArray();
                 if (rows.All(r => r.Ood is not null)) targets[Ood] = rows.Select(r => r.Ood!.Accuracy).ToArray();
                 targets["clean_accuracy"] = rows.Select(r => r.Clean.Accuracy).ToArray();
+                var covariates = new GridCovariates([.. table.Epochs.Select(e => (double)e)], targets["clean_accuracy"], TrainLoss(s.Metrics, table.Epochs));
                 foreach (var (name, y) in targets.Where(t => t.Key != "clean_accuracy"))
-                    families.Add(HypothesisGrid.Run(table, y, name, options.Alpha));
+                    families.Add(HypothesisGrid.Run(table, y, name, options.Alpha, covariates: covariates));
                 if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0)
                 {
                     var tracked = families[0].Best(3).Select(h => h.Id).Append(HypothesisGrid.HeadlineId).Distinct();
@@ -114,6 +115,14 @@ public static class StudyStatistics
             }
         }
         return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes);
+    }
+
+    /// <summary>Training loss per table epoch (the last metrics row of each epoch); null when any epoch has none or it is not finite (e.g. epoch 0).</summary>
+    static double[]? TrainLoss(IReadOnlyList<EpochMetrics> metrics, int[] epochs)
+    {
+        var last = new Dictionary<int, double>();
+        foreach (var m in metrics) last[m.Epoch] = m.TrainLoss;
+        return epochs.All(e => last.TryGetValue(e, out var v) && double.IsFinite(v)) ? [.. epochs.Select(e => last[e])] : null;
     }
 
     static List<LayerDifference> Differences(StudyResults results)

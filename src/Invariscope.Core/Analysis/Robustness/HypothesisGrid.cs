@@ -17,8 +17,8 @@ namespace Invariscope.Analysis.Robustness;
 /// (for L = 1: 2c, since "all" and "layer0" are both single-layer). With all five combinations and L = 13 that is
 /// 5·105 = 525 (420 without CKA divergence); the paper reports 352 hypotheses, so its exact grid differs from this one.
 /// Each hypothesis gives x[e] per epoch and is correlated (Pearson, two-sided t test) with the target y[e]. A hypothesis
-/// whose x is constant or contains NaN is undefined (r = NaN) and left out of the tested family; the tested family is
-/// corrected with Bonferroni and Holm.
+/// whose x is constant or contains NaN is undefined (r = NaN) and left out of the tested family; hypotheses whose series
+/// coincide are counted once (see <see cref="SeriesDeduplication"/>); the tested family is corrected with Bonferroni and Holm.
 /// </summary>
 public static class HypothesisGrid
 {
@@ -76,11 +76,19 @@ public static class HypothesisGrid
     /// <summary>
     /// Correlates every hypothesis with <paramref name="target"/> (one value per epoch of the table) over the epochs
     /// 0..<paramref name="upToIndex"/> (row indices, inclusive; all epochs when null) and corrects the tested family.
+    /// Hypotheses with identical series (up to 1e-12) are one entry: the first in grid order, the others its aliases;
+    /// the family size is the number of distinct defined series. Beside the paper's Pearson/Bonferroni/Holm analysis,
+    /// each entry gets trend controls (<see cref="GridCovariates"/>): partial r given the epoch index and given clean
+    /// accuracy, whether it beats the trivial baselines, and the first-difference permutation p (Bonferroni/Holm over
+    /// the distinct hypotheses where it is defined), with <paramref name="permutations"/> permutations seeded by
+    /// <paramref name="seed"/> (0 permutations skips that test).
     /// Errors (<see cref="InvariscopeException"/>): a malformed table (see <see cref="EpochMetricTable.Validate"/>),
-    /// a target of another length or with NaN/inf, fewer than 3 epochs, a constant target, alpha outside (0, 1).
+    /// a target or covariate of another length or with NaN/inf, fewer than 3 epochs, a constant target, alpha outside
+    /// (0, 1), negative permutations.
     /// </summary>
     public static CorrelationFamily Run(
-        EpochMetricTable table, double[] target, string targetName, double alpha = 0.05, int? upToIndex = null)
+        EpochMetricTable table, double[] target, string targetName, double alpha = 0.05, int? upToIndex = null,
+        GridCovariates? covariates = null, ulong seed = 0, int permutations = DifferencePermutation.DefaultPermutations)
     {
         ArgumentNullException.ThrowIfNull(table);
         table.Validate();
@@ -90,46 +98,67 @@ public static class HypothesisGrid
             throw new InvariscopeException(
                 $"Target '{targetName}' is constant ({y[0]}) over the {n} epochs used, so no correlation is defined.");
         if (!(alpha > 0 && alpha < 1)) throw new InvariscopeException($"Significance level alpha must lie in (0, 1), got {alpha}.");
+        var controls = TrendControls.Create(table, y, n, covariates, permutations, seed);
 
         var specs = Build(table, n);
-        var r = new double[specs.Count];
-        var p = new double[specs.Count];
-        var tested = new List<int>();
+        var rep = SeriesDeduplication.Representatives([.. specs.Select(s => s.X)]);
+        var distinct = Enumerable.Range(0, specs.Count).Where(i => rep[i] == i).ToList();
+        var aliases = distinct.ToDictionary(i => i, _ => new List<string>());
         for (int i = 0; i < specs.Count; i++)
+            if (rep[i] != i) aliases[rep[i]].Add(specs[i].Id);
+
+        var r = Nans(specs.Count);
+        var p = Nans(specs.Count);
+        var pDiff = Nans(specs.Count);
+        var tested = new List<int>();
+        foreach (int i in distinct)
         {
-            r[i] = p[i] = double.NaN;
             var x = specs[i].X;
             if (x.Any(v => !double.IsFinite(v)) || IsConstant(x)) continue;
             CorrelationResult c;
             try { c = Correlation.Pearson(x, y); }
             catch (InvariscopeException) { continue; } // zero variance after rounding: undefined, like a constant x
             r[i] = c.R; p[i] = c.PValue;
+            pDiff[i] = controls.PDiff(x);
             tested.Add(i);
         }
+        var (pb, ph) = Correct(p, tested, specs.Count);
+        var (pdb, pdh) = Correct(pDiff, [.. tested.Where(i => !double.IsNaN(pDiff[i]))], specs.Count);
 
-        var testedP = tested.Select(i => p[i]).ToArray();
-        var bonf = MultipleTesting.Bonferroni(testedP);
-        var holm = MultipleTesting.Holm(testedP);
-        var pb = Enumerable.Repeat(double.NaN, specs.Count).ToArray();
-        var ph = (double[])pb.Clone();
-        for (int k = 0; k < tested.Count; k++) { pb[tested[k]] = bonf[k]; ph[tested[k]] = holm[k]; }
-
-        var results = new HypothesisResult[specs.Count];
-        for (int i = 0; i < specs.Count; i++)
+        var results = new List<(int index, HypothesisResult result)>();
+        foreach (int i in distinct)
         {
             var s = specs[i];
-            results[i] = new HypothesisResult(s.Id, s.Combination, s.Aggregate, s.Range, s.From, s.To,
-                r[i], p[i], pb[i], ph[i], n, pb[i] < alpha, ph[i] < alpha);
+            bool defined = !double.IsNaN(r[i]);
+            var (pre, ppe) = defined ? controls.PartialEpoch(s.X) : (double.NaN, double.NaN);
+            var (prc, ppc) = defined ? controls.PartialClean(s.X) : (double.NaN, double.NaN);
+            results.Add((i, new HypothesisResult(s.Id, s.Combination, s.Aggregate, s.Range, s.From, s.To,
+                r[i], p[i], pb[i], ph[i], n, pb[i] < alpha, ph[i] < alpha,
+                aliases[i], pDiff[i], pdb[i], pdh[i], pdh[i] < alpha, pre, ppe, prc, ppc, controls.Beats(r[i]))));
         }
-        var sorted = Enumerable.Range(0, results.Length)
-            .OrderBy(i => results[i].Undefined)
-            .ThenBy(i => results[i].Undefined ? 0 : results[i].PValue)
-            .ThenByDescending(i => results[i].Undefined ? 0 : Math.Abs(results[i].R))
-            .ThenBy(i => i)
-            .Select(i => results[i])
+        var sorted = results
+            .OrderBy(t => t.result.Undefined)
+            .ThenBy(t => t.result.Undefined ? 0 : t.result.PValue)
+            .ThenByDescending(t => t.result.Undefined ? 0 : Math.Abs(t.result.R))
+            .ThenBy(t => t.index)
+            .Select(t => t.result)
             .ToList();
-        return new CorrelationFamily(targetName, results.Length, tested.Count, alpha, sorted,
-            results.FirstOrDefault(h => h.Id == HeadlineId));
+        var family = new CorrelationFamily(targetName, specs.Count, tested.Count, alpha, sorted, null, distinct.Count, controls.Baselines);
+        return family with { Headline = family.Find(HeadlineId) };
+    }
+
+    static double[] Nans(int count) => Enumerable.Repeat(double.NaN, count).ToArray();
+
+    /// <summary>Bonferroni and Holm of <paramref name="p"/> over the indices <paramref name="family"/>; NaN elsewhere.</summary>
+    static (double[] bonferroni, double[] holm) Correct(double[] p, IReadOnlyList<int> family, int count)
+    {
+        var values = family.Select(i => p[i]).ToArray();
+        var bonf = MultipleTesting.Bonferroni(values);
+        var holm = MultipleTesting.Holm(values);
+        var pb = Nans(count);
+        var ph = Nans(count);
+        for (int k = 0; k < family.Count; k++) { pb[family[k]] = bonf[k]; ph[family[k]] = holm[k]; }
+        return (pb, ph);
     }
 
     /// <summary>One enumerated hypothesis with its series.</summary>

@@ -21,6 +21,16 @@ namespace Invariscope.Analysis.Robustness;
 /// <param name="N">Number of epochs correlated.</param>
 /// <param name="SignificantBonferroni">PBonferroni &lt; alpha.</param>
 /// <param name="SignificantHolm">PHolm &lt; alpha.</param>
+/// <param name="Aliases">Ids of later hypotheses in grid order whose series is identical to this one (up to 1e-12); they are not listed or counted separately.</param>
+/// <param name="PDiff">First-difference permutation p-value (<see cref="Statistics.DifferencePermutation"/>), robust to the shared trend; NaN if undefined (NaN x, constant differences, fewer than 4 epochs).</param>
+/// <param name="PDiffBonferroni">Bonferroni-adjusted <paramref name="PDiff"/> over the distinct hypotheses with a defined PDiff; NaN if undefined.</param>
+/// <param name="PDiffHolm">Holm-adjusted <paramref name="PDiff"/> over the same family; NaN if undefined.</param>
+/// <param name="SignificantDiffHolm">PDiffHolm &lt; alpha.</param>
+/// <param name="PartialREpoch">Partial r with the target given the epoch index; NaN if undefined.</param>
+/// <param name="PartialPEpoch">Its two-sided p-value (n − 3 df); NaN if undefined.</param>
+/// <param name="PartialRClean">Partial r with the target given clean accuracy; NaN if clean accuracy is absent or the partial is undefined.</param>
+/// <param name="PartialPClean">Its two-sided p-value; NaN if undefined.</param>
+/// <param name="BeatsBaselines">|r| exceeds the largest |r| of the defined trivial baselines (epoch, clean accuracy, training loss); false when undefined.</param>
 public sealed record HypothesisResult(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("combination")] string Combination,
@@ -34,7 +44,17 @@ public sealed record HypothesisResult(
     [property: JsonPropertyName("p_holm"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PHolm,
     [property: JsonPropertyName("n")] int N,
     [property: JsonPropertyName("significant_bonferroni")] bool SignificantBonferroni,
-    [property: JsonPropertyName("significant_holm")] bool SignificantHolm)
+    [property: JsonPropertyName("significant_holm")] bool SignificantHolm,
+    [property: JsonPropertyName("aliases")] IReadOnlyList<string> Aliases,
+    [property: JsonPropertyName("p_diff"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiff,
+    [property: JsonPropertyName("p_diff_bonferroni"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiffBonferroni,
+    [property: JsonPropertyName("p_diff_holm"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiffHolm,
+    [property: JsonPropertyName("significant_diff_holm")] bool SignificantDiffHolm,
+    [property: JsonPropertyName("partial_r_epoch"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialREpoch,
+    [property: JsonPropertyName("partial_p_epoch"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialPEpoch,
+    [property: JsonPropertyName("partial_r_clean"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialRClean,
+    [property: JsonPropertyName("partial_p_clean"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialPClean,
+    [property: JsonPropertyName("beats_baselines")] bool BeatsBaselines)
 {
     /// <summary>True when the correlation is undefined (constant or NaN series); such hypotheses are not in the tested family.</summary>
     [JsonPropertyName("undefined")]
@@ -42,27 +62,46 @@ public sealed record HypothesisResult(
 }
 
 /// <summary>
+/// A trivial predictor of the target (a series that only says "training went on") and its correlation with the target.
+/// A hypothesis that does not beat these explains nothing beyond the trend.
+/// </summary>
+/// <param name="Name">"epoch", "clean_accuracy" or "train_loss".</param>
+/// <param name="R">Pearson r with the target; NaN when the series is absent or constant.</param>
+/// <param name="PValue">Its two-sided t-test p-value; NaN if undefined.</param>
+/// <param name="PDiffPerm">First-difference permutation p-value; NaN if undefined (e.g. equally spaced epochs have constant differences).</param>
+public sealed record BaselineResult(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double R,
+    [property: JsonPropertyName("p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PValue,
+    [property: JsonPropertyName("p_diff_perm"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiffPerm);
+
+/// <summary>
 /// A corrected family of hypotheses against one target (e.g. mean corrupted accuracy per epoch).
 /// </summary>
 /// <param name="Target">Name of the target series.</param>
-/// <param name="Total">Number of hypotheses enumerated (see <see cref="HypothesisGrid.Count"/>).</param>
-/// <param name="Tested">Number of defined hypotheses, the family size m used by Bonferroni and Holm.</param>
+/// <param name="Total">Number of hypotheses enumerated (see <see cref="HypothesisGrid.Count"/>), aliases included.</param>
+/// <param name="Tested">Number of distinct defined series, the family size m used by Bonferroni and Holm.</param>
 /// <param name="Alpha">Significance level of the corrected tests.</param>
-/// <param name="Hypotheses">All hypotheses, sorted by p ascending (ties: larger |r| first, then grid order), undefined ones last.</param>
-/// <param name="Headline">The paper's headline hypothesis, std of forgetting over all layers ("forgetting/std/all"); null without forgetting.</param>
+/// <param name="Hypotheses">One entry per distinct series (the first id in grid order; the others in its aliases), sorted by p ascending (ties: larger |r| first, then grid order), undefined ones last.</param>
+/// <param name="Headline">The paper's headline hypothesis, std of forgetting over all layers ("forgetting/std/all"), or the representative it is an alias of; null without forgetting.</param>
+/// <param name="Distinct">Number of distinct series (entries of <paramref name="Hypotheses"/>), defined or not.</param>
+/// <param name="Baselines">Trivial predictors (epoch index, clean accuracy, training loss) and their correlation with the target.</param>
 public sealed record CorrelationFamily(
     [property: JsonPropertyName("target")] string Target,
     [property: JsonPropertyName("total")] int Total,
     [property: JsonPropertyName("tested")] int Tested,
     [property: JsonPropertyName("alpha")] double Alpha,
     [property: JsonPropertyName("hypotheses")] IReadOnlyList<HypothesisResult> Hypotheses,
-    [property: JsonPropertyName("headline")] HypothesisResult? Headline)
+    [property: JsonPropertyName("headline")] HypothesisResult? Headline,
+    [property: JsonPropertyName("distinct")] int Distinct,
+    [property: JsonPropertyName("baselines")] IReadOnlyList<BaselineResult> Baselines)
 {
     /// <summary>The <paramref name="k"/> defined hypotheses with the smallest p-values (fewer if fewer are defined).</summary>
     public IReadOnlyList<HypothesisResult> Best(int k) => [.. Hypotheses.Where(h => !h.Undefined).Take(Math.Max(k, 0))];
 
-    /// <summary>The hypothesis with this id, or null.</summary>
-    public HypothesisResult? Find(string id) => Hypotheses.FirstOrDefault(h => h.Id == id);
+    /// <summary>The hypothesis with this id, or the representative of which it is an alias; null if neither.</summary>
+    public HypothesisResult? Find(string id) =>
+        Hypotheses.FirstOrDefault(h => h.Id == id) ?? Hypotheses.FirstOrDefault(h => h.Aliases.Contains(id));
 
     /// <summary>How many hypotheses are significant after Bonferroni.</summary>
     [JsonPropertyName("significant_bonferroni")]
@@ -71,6 +110,10 @@ public sealed record CorrelationFamily(
     /// <summary>How many hypotheses are significant after Holm.</summary>
     [JsonPropertyName("significant_holm")]
     public int SignificantHolmCount => Hypotheses.Count(h => h.SignificantHolm);
+
+    /// <summary>How many hypotheses are significant with the first-difference permutation p after Holm.</summary>
+    [JsonPropertyName("significant_diff_holm")]
+    public int SignificantDiffHolmCount => Hypotheses.Count(h => h.SignificantDiffHolm);
 }
 
 /// <summary>

@@ -22,8 +22,11 @@ public class HypothesisGridTests
         var table = Table(6, layers);
         var all = HypothesisGrid.Run(table, [1, 2, 4, 3, 5, 7], "acc");
         Assert.Equal(Closed(layers, 5), all.Total);
-        Assert.Equal(all.Total, all.Hypotheses.Count);
-        Assert.Equal(all.Total, all.Hypotheses.Select(h => h.Id).Distinct().Count());
+        // Identical series are one entry with aliases: every grid id appears exactly once, as an entry or an alias.
+        Assert.Equal(all.Distinct, all.Hypotheses.Count);
+        Assert.Equal(all.Total, all.Hypotheses.Sum(h => 1 + h.Aliases.Count));
+        Assert.Equal(all.Total, all.Hypotheses.SelectMany(h => h.Aliases.Prepend(h.Id)).Distinct().Count());
+        Assert.Equal([.. HypothesisGrid.Ids(table).Order()], all.Hypotheses.SelectMany(h => h.Aliases.Prepend(h.Id)).Order().ToArray());
         Assert.Equal(Closed(layers, 5), HypothesisGrid.Count(layers, 5));
 
         var forgettingOnly = table with { Learning = null, CkaDivergence = null };
@@ -110,14 +113,17 @@ public class HypothesisGridTests
         double[] y = [.. table.Learning!.Select((row, e) => row.Average() + noise[e])];
         var family = HypothesisGrid.Run(table, y, "acc");
 
-        var undefined = family.Hypotheses.Where(h => h.Undefined).Select(h => h.Id).ToHashSet();
+        var undefined = family.Hypotheses.Where(h => h.Undefined).SelectMany(h => h.Aliases.Prepend(h.Id)).ToHashSet();
+        int undefinedEntries = family.Hypotheses.Count(h => h.Undefined);
         Assert.Contains("forgetting/mean/layer0", undefined);
         Assert.Contains("cka_divergence/mean/layer2", undefined);
         Assert.Contains("cka_divergence/std/all", undefined);
         Assert.DoesNotContain("cka_divergence/mean/layer1", undefined);
         Assert.DoesNotContain("sum/mean/layer0", undefined);
-        Assert.Equal(family.Total - undefined.Count, family.Tested);
-        Assert.True(family.Tested < family.Total);
+        // The family counts distinct series: duplicates (aliases) are neither tested twice nor counted as undefined.
+        Assert.Equal(family.Distinct - undefinedEntries, family.Tested);
+        Assert.Equal(family.Total, family.Hypotheses.Sum(h => 1 + h.Aliases.Count));
+        Assert.True(family.Tested < family.Distinct);
 
         // Undefined hypotheses come last, with NaN and never significant; defined ones are sorted by p.
         var defined = family.Hypotheses.Take(family.Tested).ToList();
