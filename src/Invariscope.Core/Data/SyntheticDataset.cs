@@ -12,7 +12,7 @@ public enum SyntheticTask
     /// <summary>One to five small objects in distinct cells of a 3x3 grid; label = how many ("1".."5").</summary>
     Count,
     /// <summary>
-    /// One large object of a random shape; label = its texture and its colour together (5 textures × 4 hue ranges =
+    /// One large filled object (circle, square or triangle, as in <see cref="Texture"/>); label = its texture and its colour together (5 textures × 4 hue ranges =
     /// 20 classes, "stripes/blue" ...). The rich pretraining task of the demo: it learns the texture features that
     /// <see cref="Texture"/> needs, but not that task's invariance to colour.
     /// </summary>

@@ -32,7 +32,7 @@ internal static class SyntheticRenderer
                 Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood));
                 break;
             case SyntheticTask.Objects:
-                Draw(px, size, RandomObject(ref rng, rng.NextInt(Shapes.Length), label / Hues.Length, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood, label % Hues.Length));
+                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label / Hues.Length, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood, label % Hues.Length));
                 break;
             case SyntheticTask.Count:
                 Span<int> cells = stackalloc int[9];

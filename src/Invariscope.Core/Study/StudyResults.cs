@@ -5,7 +5,11 @@ using Invariscope.Training;
 
 namespace Invariscope.Study;
 
-/// <summary>Everything written for one setting: training metrics, per-epoch robustness, and the analysis (if run).</summary>
+/// <summary>
+/// Everything written for one setting: training metrics, per-epoch robustness, and the analysis (if run). A setting
+/// with training seeds has one replicate per seed (each a single-run <see cref="SettingResults"/>), and its own
+/// metrics, robustness and analysis are the seeds' averages (<see cref="SeedAverage"/>), with intervals across seeds.
+/// </summary>
 /// <param name="Name">Folder name.</param>
 /// <param name="Label">Display label.</param>
 /// <param name="Task">classification or reconstruction.</param>
@@ -13,8 +17,14 @@ namespace Invariscope.Study;
 /// <param name="Metrics">metrics.json rows.</param>
 /// <param name="Robustness">robustness/epoch_*.json, ascending.</param>
 /// <param name="Analysis">analysis/results.json, or null.</param>
+/// <param name="Seed">The training seed of a replicate, or null.</param>
+/// <param name="Replicates">One entry per training seed; empty for a single run.</param>
 public sealed record SettingResults(string Name, string Label, string Task, string Strategy, IReadOnlyList<EpochMetrics> Metrics,
-    IReadOnlyList<EpochRobustness> Robustness, AnalysisResults? Analysis);
+    IReadOnlyList<EpochRobustness> Robustness, AnalysisResults? Analysis, int? Seed = null, IReadOnlyList<SettingResults>? Replicates = null)
+{
+    /// <summary>The single runs behind this setting: its replicates, or itself.</summary>
+    public IReadOnlyList<SettingResults> Runs => Replicates is { Count: > 0 } r ? r : [this];
+}
 
 /// <summary>
 /// The result files of a study, a single run, or a single analysis, loaded without any model: what the statistics
@@ -44,7 +54,7 @@ public sealed record StudyResults(string Root, string Name, IReadOnlyList<Settin
         {
             var config = StudyConfig.Load(study);
             var settings = config.Settings.Where(s => Directory.Exists(Path.Combine(root, s.Name)))
-                .Select(s => LoadRun(Path.Combine(root, s.Name), s.Name, s.DisplayName)).ToList();
+                .Select(s => LoadSetting(root, s)).OfType<SettingResults>().ToList();
             return new StudyResults(root, config.Name, settings);
         }
         string name = Path.GetFileName(root);
@@ -53,6 +63,18 @@ public sealed record StudyResults(string Root, string Name, IReadOnlyList<Settin
         if (File.Exists(Path.Combine(root, "results.json")))
             return new StudyResults(root, name, [new SettingResults(name, name, "unknown", "unknown", [], [], ReadAnalysis(Path.Combine(root, "results.json")))]);
         throw new InvariscopeException($"{path}: not a study, run or analysis folder (no {ConfigFile}, config.json or results.json)");
+    }
+
+    static SettingResults? LoadSetting(string root, StudySetting setting)
+    {
+        if (setting.Seeds is null) return LoadRun(Path.Combine(root, setting.Name), setting.Name, setting.DisplayName);
+        var runs = setting.Runs.Where(r => File.Exists(Path.Combine(root, r.Dir, "config.json")))
+            .Select(r => LoadRun(Path.Combine(root, r.Dir), setting.Name, setting.DisplayName) with { Seed = r.Seed }).ToList();
+        if (runs.Count == 0) return null;
+        var analysed = runs.Where(r => r.Analysis is not null).Select(r => r.Analysis!).ToList();
+        return new SettingResults(setting.Name, setting.DisplayName, runs[0].Task, runs[0].Strategy,
+            SeedAverage.Metrics([.. runs.Select(r => r.Metrics)]), SeedAverage.Robustness([.. runs.Select(r => r.Robustness)]),
+            analysed.Count == runs.Count ? SeedAverage.Analysis(analysed) : null, null, runs);
     }
 
     static SettingResults LoadRun(string dir, string name, string label)

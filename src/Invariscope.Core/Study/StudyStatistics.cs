@@ -17,7 +17,17 @@ public sealed record SettingStatistics(
     [property: JsonPropertyName("early_epochs")] IReadOnlyList<EarlyEpochPoint> EarlyEpochs,
     [property: JsonPropertyName("headline_by_severity")] IReadOnlyDictionary<string, CorrelationResult> HeadlineBySeverity,
     [property: JsonPropertyName("learning_forgetting")] LearningForgettingResult? LearningForgetting,
-    [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes);
+    [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes)
+{
+    /// <summary>The training seed of a replicate; null for a single run or a setting over seeds.</summary>
+    [JsonPropertyName("seed")] public int? Seed { get; init; }
+    /// <summary>Per layer, the noise floor (epoch 0) and the final learning and forgetting, raw and above it (seed means for a setting over seeds).</summary>
+    [JsonPropertyName("noise_floor")] public IReadOnlyList<FloorRow>? Floor { get; init; }
+    /// <summary>For a setting over training seeds: each seed's own statistics.</summary>
+    [JsonPropertyName("per_seed")] public IReadOnlyList<SettingStatistics>? PerSeed { get; init; }
+    /// <summary>For a setting over training seeds: the grid per target, pooled over seeds (within seed, then combined).</summary>
+    [JsonPropertyName("pooled")] public IReadOnlyList<PooledFamily>? Pooled { get; init; }
+}
 
 /// <summary>A per-layer difference between two settings at their final epochs, with a paired interval (jackknife over the shared probe images, plus both settings' seed variances).</summary>
 public sealed record LayerDifference(
@@ -29,6 +39,13 @@ public sealed record LayerDifference(
     [property: JsonPropertyName("lower")] double Lower,
     [property: JsonPropertyName("upper")] double Upper)
 {
+    /// <summary>What the interval is over: <c>probe_images</c> (paired jackknife plus STIR seeds, one training run each) or <c>training_seeds</c> (Welch t across the seeds' final values).</summary>
+    [JsonPropertyName("basis")] public string Basis { get; init; } = "probe_images";
+    /// <summary>Two-sided p of the difference (Welch t across training seeds); NaN for the probe-image basis.</summary>
+    [JsonPropertyName("p")] public double P { get; init; } = double.NaN;
+    /// <summary>Training seeds behind a and b.</summary>
+    [JsonPropertyName("seeds")] public int[] Seeds { get; init; } = [1, 1];
+
     /// <summary>Whether the 95% interval excludes 0.</summary>
     [JsonPropertyName("excludes_zero")] public bool ExcludesZero => Lower > 0 || Upper < 0;
 }
@@ -55,7 +72,7 @@ public static class StudyStatistics
 
     /// <summary>Computes everything.</summary>
     public static StudyStatisticsResult Compute(StudyResults results, StudyStatisticsOptions options) =>
-        new(results.Settings.Select(s => ForSetting(s, options)).ToList(), Differences(results));
+        new(results.Settings.Select(s => ForSetting(s, options)).ToList(), [.. Differences(results), .. SeedStatistics.Differences(results)]);
 
     /// <summary>Computes and writes <c>statistics.json</c> into <paramref name="root"/>.</summary>
     public static StudyStatisticsResult Write(StudyResults results, StudyStatisticsOptions options, string root)
@@ -76,6 +93,19 @@ public static class StudyStatistics
     }
 
     static SettingStatistics ForSetting(SettingResults s, StudyStatisticsOptions options)
+    {
+        if (s.Replicates is not { Count: > 1 }) return ForRun(s, options);
+        var perSeed = s.Replicates.Select(r => ForRun(r, options)).ToList();
+        var combined = ForRun(s with { Replicates = null }, options with { Permutations = 0 });
+        return combined with
+        {
+            Families = [], EarlyEpochs = [], HeadlineBySeverity = new Dictionary<string, CorrelationResult>(),
+            PerSeed = perSeed, Pooled = SeedStatistics.Pooled(perSeed, options),
+            Notes = [.. combined.Notes, $"{perSeed.Count} training seeds: correlations per seed (per_seed) and pooled (pooled); figures show seed means"],
+        };
+    }
+
+    static SettingStatistics ForRun(SettingResults s, StudyStatisticsOptions options)
     {
         var notes = new List<string>();
         var table = Table(s.Analysis, options.IncludeEpoch0);
@@ -100,7 +130,8 @@ public static class StudyStatistics
                 targets["clean_accuracy"] = rows.Select(r => r.Clean.Accuracy).ToArray();
                 var covariates = new GridCovariates([.. table.Epochs.Select(e => (double)e)], targets["clean_accuracy"], TrainLoss(s.Metrics, table.Epochs));
                 foreach (var (name, y) in targets.Where(t => t.Key != "clean_accuracy"))
-                    families.Add(HypothesisGrid.Run(table, y, name, options.Alpha, covariates: covariates));
+                    families.Add(HypothesisGrid.Run(table, y, name, options.Alpha, covariates: covariates, seed: (ulong)(s.Seed ?? 0),
+                        permutations: options.Permutations));
                 if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0)
                 {
                     var tracked = families[0].Best(3).Select(h => h.Id).Append(HypothesisGrid.HeadlineId).Distinct();
@@ -114,7 +145,10 @@ public static class StudyStatistics
                 }
             }
         }
-        return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes);
+        return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes)
+        {
+            Seed = s.Seed, Floor = s.Analysis is null ? null : NoiseFloor.Rows(s.Analysis),
+        };
     }
 
     /// <summary>Training loss per table epoch (the last metrics row of each epoch); null when any epoch has none or it is not finite (e.g. epoch 0).</summary>
