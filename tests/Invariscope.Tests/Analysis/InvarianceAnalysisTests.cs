@@ -88,6 +88,8 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
         var settings = Settings(fx.Pretrained) with { Seeds = 1, Steps = 150, Samples = 32 };
         var r = new InvarianceAnalysis(settings, new AnalysisFolder(outDir.Path), CPU).Run();
         var c = r.Checkpoints[0];
+        // Measured (150 steps): forgetting = learning ≤ 0.014, |flow| ≤ 0.0082, in default and MKL_CBWR=COMPATIBLE kernels;
+        // the -1e-9 floors hold exactly (CKA in float64 ≤ 1; a model against itself gives identical representations).
         Assert.All(c.PerLayer["forgetting"].Mean, v => Assert.InRange(v, -1e-9, 0.05));
         Assert.All(c.PerLayer["learning"].Mean, v => Assert.InRange(v, -1e-9, 0.05));
         Assert.All(c.PerLayer["cka_divergence"].Mean, v => Assert.InRange(v, -1e-9, 1e-9));
