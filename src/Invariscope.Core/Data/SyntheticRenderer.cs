@@ -29,10 +29,10 @@ internal static class SyntheticRenderer
                 Draw(px, size, RandomObject(ref rng, label, rng.NextInt(Textures.Length), (float)rng.Uniform(0.22, 0.4) * size * scale, 0.7f, size, ood));
                 break;
             case SyntheticTask.Texture:
-                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood));
+                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label, (float)rng.Uniform(0.34, 0.43) * size * scale, 0.35f, size, ood));
                 break;
             case SyntheticTask.Objects:
-                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label / Hues.Length, (float)rng.Uniform(0.3, 0.45) * size * scale, 0.35f, size, ood, label % Hues.Length));
+                Draw(px, size, RandomObject(ref rng, rng.NextInt(3), label / Hues.Length, (float)rng.Uniform(0.34, 0.43) * size * scale, 0.35f, size, ood, label % Hues.Length));
                 break;
             case SyntheticTask.Count:
                 Span<int> cells = stackalloc int[9];
@@ -147,7 +147,7 @@ internal static class SyntheticRenderer
 
     static bool Patterned(int texture, float u, float v)
     {
-        const float W = 0.25f;
+        const float W = 0.33f;
         switch (texture)
         {
             case 0: return false;
