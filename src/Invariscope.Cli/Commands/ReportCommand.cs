@@ -55,6 +55,14 @@ public static class ReportCommand
                     $"best of {f.Tested} hypotheses {best?.Id ?? "-"} r = {Fmt(best?.R)}, Bonferroni p = {Fmt(best?.PBonferroni)}; " +
                     $"{f.SignificantBonferroniCount} survive Bonferroni, {f.SignificantHolmCount} Holm");
             }
+        foreach (var s in statistics.Settings.Where(s => s.Pooled is not null))
+            foreach (var f in s.Pooled!)
+                o.WriteLine($"{s.Label}, {f.Target}, pooled over {f.Seeds} seeds: std of forgetting r = {Fmt(f.Headline?.PooledR)} " +
+                    $"(per seed {string.Join(", ", f.Headline?.PerSeedR.Select(r => Fmt(r)) ?? [])}; first-difference p = {Fmt(f.Headline?.PDiff)}); " +
+                    $"{f.RobustCount} of {f.Tested} distinct hypotheses robust");
+        if (statistics.Findings.Count > 0) o.WriteLine($"findings: {Report.FindingsSection.Summary(statistics.Findings)}");
+        foreach (var f in statistics.Findings)
+            o.WriteLine($"  [{f.Verdict}] {f.Claim} ({string.Join(" vs ", f.Settings)}): {Fmt(f.Value)} {Report.FindingsSection.Interval(f)}");
     }
 
     static string Fmt(double? v) => v is double d && !double.IsNaN(d) ? d.ToString("G3") : "n/a";

@@ -28,6 +28,7 @@ public sealed class HtmlPage
         th { background: #f2f2f2; }
         tr:nth-child(even) td { background: #fafafa; }
         td.sig, tr:nth-child(even) td.sig { font-weight: bold; background: #d8f0d8; }
+        td.bad, tr:nth-child(even) td.bad { font-weight: bold; background: #f6dcdc; }
         pre { background: #f6f6f6; border: 1px solid #ddd; padding: .8em; overflow-x: auto; font-size: .88em; }
         """;
 

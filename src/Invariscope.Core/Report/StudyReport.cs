@@ -19,13 +19,16 @@ public static class StudyReport
         var page = new HtmlPage(results.Name).Heading(results.Name, 1)
             .Paragraph($"Built from the result files in {results.Root}. Learning and forgetting are measured with STIR against each run's " +
                        "epoch 0 (its starting point: the pretrained model, or the random initialisation for a run from scratch); intervals are " +
-                       "95% intervals over probe images (jackknife) and STIR seeds.");
+                       "95% intervals over probe images (jackknife) and STIR seeds; for settings with several training seeds, figures show the " +
+                       "seed means with 95% intervals across the seeds.");
+        FindingsSection.Findings(page, statistics);
         Overview(page, results);
 
         page.Heading("Learning and forgetting per layer (final epoch)", 2);
         Side(page, (fig.PerLayer("forgetting", "Forgetting of invariances per layer"), "Forgetting = 1 − STIR(f | p): pretrained invariances the finetuned layer lost."),
                    (fig.PerLayer("learning", "Learning of invariances per layer"), "Learning = 1 − STIR(p | f): invariances the finetuned layer gained."));
         Differences(page, statistics);
+        FindingsSection.Floors(page, statistics);
 
         page.Heading("CKA divergence per layer (final epoch)", 2);
         Side(page, (fig.PerLayer("cka_divergence", "CKA divergence per layer"), "1 − linear CKA of p and f on the probe images."));
@@ -51,6 +54,7 @@ public static class StudyReport
         foreach (var s in results.Settings) Side(page, (fig.Robustness(s), $"{s.Label} (the paper's Fig. 4c)"));
 
         Correlations(page, statistics, fig);
+        FindingsSection.Seeds(page, statistics);
         Diagnostics(page, results);
         return page.Save(Path.Combine(Path.GetFullPath(folder), "index.html"));
     }
@@ -85,9 +89,10 @@ public static class StudyReport
     {
         if (statistics.Differences.Count == 0) return;
         var rows = statistics.Differences.ToList();
-        page.Table(["metric", "setting A", "setting B", "layer", "A − B", "95% interval"],
-            rows.Select(d => new[] { StudyFigures.Pretty(d.Metric), d.A, d.B, d.Layer, F(d.Difference), $"[{F(d.Lower)}, {F(d.Upper)}]" }),
-            "Per-layer differences between settings at the final epoch, with paired 95% intervals (highlighted: the interval excludes 0)",
+        page.Table(["metric", "setting A", "setting B", "layer", "A − B", "95% interval", "over"],
+            rows.Select(d => new[] { StudyFigures.Pretty(d.Metric), d.A, d.B, d.Layer, F(d.Difference), $"[{F(d.Lower)}, {F(d.Upper)}]",
+                d.Basis == "training_seeds" ? $"training seeds ({d.Seeds[0]}, {d.Seeds[1]}), Welch p {G(d.P)}" : "probe images (paired jackknife)" }),
+            "Per-layer differences between settings at the final epoch, with 95% intervals (highlighted: the interval excludes 0)",
             (row, _) => rows[row].ExcludesZero ? "sig" : null);
     }
 

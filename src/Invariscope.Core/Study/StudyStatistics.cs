@@ -50,10 +50,14 @@ public sealed record LayerDifference(
     [JsonPropertyName("excludes_zero")] public bool ExcludesZero => Lower > 0 || Upper < 0;
 }
 
-/// <summary>All statistics of a study, as written to <c>statistics.json</c>.</summary>
+/// <summary>All statistics of a study, as written to <c>statistics.json</c>: the findings first, then what they rest on.</summary>
 public sealed record StudyStatisticsResult(
-    [property: JsonPropertyName("settings")] IReadOnlyList<SettingStatistics> Settings,
-    [property: JsonPropertyName("differences")] IReadOnlyList<LayerDifference> Differences);
+    [property: JsonPropertyName("settings"), JsonPropertyOrder(1)] IReadOnlyList<SettingStatistics> Settings,
+    [property: JsonPropertyName("differences"), JsonPropertyOrder(2)] IReadOnlyList<LayerDifference> Differences)
+{
+    /// <summary>The paper's claims as tested on this study (see <see cref="Study.Findings"/>).</summary>
+    [JsonPropertyName("findings"), JsonPropertyOrder(0)] public IReadOnlyList<Finding> Findings { get; init; } = [];
+}
 
 /// <summary>
 /// The paper's robustness statistics computed from result files alone: per setting, the hypothesis grid against
@@ -71,8 +75,12 @@ public static class StudyStatistics
     public static readonly IReadOnlyList<string> ComparedMetrics = ["learning", "forgetting", "cka_divergence"];
 
     /// <summary>Computes everything.</summary>
-    public static StudyStatisticsResult Compute(StudyResults results, StudyStatisticsOptions options) =>
-        new(results.Settings.Select(s => ForSetting(s, options)).ToList(), [.. Differences(results), .. SeedStatistics.Differences(results)]);
+    public static StudyStatisticsResult Compute(StudyResults results, StudyStatisticsOptions options)
+    {
+        var stats = new StudyStatisticsResult(results.Settings.Select(s => ForSetting(s, options)).ToList(),
+            [.. Differences(results), .. SeedStatistics.Differences(results)]);
+        return stats with { Findings = Study.Findings.Evaluate(results, stats, options) };
+    }
 
     /// <summary>Computes and writes <c>statistics.json</c> into <paramref name="root"/>.</summary>
     public static StudyStatisticsResult Write(StudyResults results, StudyStatisticsOptions options, string root)
