@@ -235,9 +235,12 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         if (a != b) throw new InvariscopeException($"{path}: its architecture differs from the pretrained model's ({b.ToJson().ReplaceLineEndings(" ")} vs {a.ToJson().ReplaceLineEndings(" ")})");
     }
 
+    readonly HashSet<InversionDiagnostics> _warned = [];
+
+    /// <summary>Warns once per inversion (the shared inversions on p come back for every checkpoint).</summary>
     void Warn(IEnumerable<InversionDiagnostics> diagnostics)
     {
-        foreach (var d in diagnostics.Where(d => d.Median > 0.3))
+        foreach (var d in diagnostics.Where(d => d.Median > 0.3 && _warned.Add(d)))
             log?.Invoke($"warning: inversion on {d.Model} at {d.Layer}, seed {d.Seed}, did not converge well: median relative error {d.Median:F3} (max {d.Max:F3}); consider more --steps");
     }
 }

@@ -138,9 +138,12 @@ public static class StudyStatistics
                 targets["clean_accuracy"] = rows.Select(r => r.Clean.Accuracy).ToArray();
                 var covariates = new GridCovariates([.. table.Epochs.Select(e => (double)e)], targets["clean_accuracy"], TrainLoss(s.Metrics, table.Epochs));
                 foreach (var (name, y) in targets.Where(t => t.Key != "clean_accuracy"))
+                {
+                    if (HypothesisGrid.IsConstant(y)) { notes.Add($"{name} is constant ({y[0]:G4}) over the epochs: no correlation"); continue; }
                     families.Add(HypothesisGrid.Run(table, y, name, options.Alpha, covariates: covariates, seed: (ulong)(s.Seed ?? 0),
                         permutations: options.Permutations));
-                if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0)
+                }
+                if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0 && families[0].Target == Corrupted)
                 {
                     var tracked = families[0].Best(3).Select(h => h.Id).Append(HypothesisGrid.HeadlineId).Distinct();
                     if (table.Forgetting is not null)
@@ -148,7 +151,11 @@ public static class StudyStatistics
                         early.AddRange(EarlyEpochs.Run(table, corrupted, Corrupted, tracked, options.Alpha));
                         var x = HypothesisGrid.Series(table, HypothesisGrid.HeadlineId);
                         foreach (var sev in rows[0].AccuracyBySeverity.Keys)
-                            bySeverity[$"severity{sev}"] = Correlation.Pearson(x, rows.Select(r => r.AccuracyBySeverity[sev]).ToArray());
+                        {
+                            var y = rows.Select(r => r.AccuracyBySeverity[sev]).ToArray();
+                            if (!HypothesisGrid.IsConstant(y) && x.All(double.IsFinite) && !HypothesisGrid.IsConstant(x))
+                                bySeverity[$"severity{sev}"] = Correlation.Pearson(x, y);
+                        }
                     }
                 }
             }
