@@ -76,7 +76,7 @@ public sealed record AnalysisSettings
             Require(AllMetrics.Contains(m), $"--metrics: unknown metric '{m}' (known: {string.Join(", ", AllMetrics)})");
         Require(Metrics.Count > 0, "--metrics: nothing to compute");
         Require(Representation is "tokens" or "cls" or "mean", $"--representation {Representation}: expected tokens, cls or mean");
-        LearningAt(0, 0);
+        LearningAt(1, 1); // epoch 0 and single checkpoints never read the list: ask about another epoch so a bad list fails here
         return this;
     }
 

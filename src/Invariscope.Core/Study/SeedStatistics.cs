@@ -64,7 +64,8 @@ public static class SeedStatistics
         var (ma, sa) = InvarianceMetrics.MeanStd(a);
         var (mb, sb) = InvarianceMetrics.MeanStd(b);
         double va = sa * sa / a.Count, vb = sb * sb / b.Count, se = Math.Sqrt(va + vb), d = ma - mb;
-        if (!(se > 0)) return (d, double.NaN, double.NaN, double.NaN);
+        // constant samples: MeanStd's mean is not exact (e.g. [0.1, 0.1, 0.1]), so se can be ~1e-17 instead of 0
+        if (!(se > 0) || (a.All(v => v == a[0]) && b.All(v => v == b[0]))) return (d, double.NaN, double.NaN, double.NaN);
         double df = (va + vb) * (va + vb) / (va * va / (a.Count - 1) + vb * vb / (b.Count - 1));
         double half = LayerIntervals.StudentQuantile(0.95, df) * se;
         return (d, d - half, d + half, SpecialFunctions.StudentTTwoSidedP(d / se, df));
