@@ -60,7 +60,7 @@ public static class Demo
             foreach (var (k, v) in fields) obj[k] = v;
             return obj;
         }
-        int[] seeds = [.. Enumerable.Range(0, Math.Max(o.TrainingSeeds, 1))];
+        int[]? seeds = o.TrainingSeeds > 1 ? [.. Enumerable.Range(0, o.TrainingSeeds)] : null; // one seed: the plain NAME/ layout
         // the few labelled task-B images all train; validation has its own synthetic images
         var train = Fields(("model", o.Model), ("batch_size", 32), ("seed", o.Seed), ("data", taskB), ("epochs", o.FinetuneEpochs));
         if (synthetic) train["val_data"] = Synthetic("texture", 300, 5);

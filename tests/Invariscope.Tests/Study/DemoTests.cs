@@ -9,8 +9,8 @@ namespace Invariscope.Tests.Study;
 public class DemoTests
 {
     /// <summary>The demo at toy sizes: every stage runs, but in seconds.</summary>
-    internal static DemoOptions Tiny(string dir) => new(Out: dir, Images: 96, PretrainEpochs: 1, FinetuneEpochs: 3, TestImages: 40,
-        CorruptionLimit: 12, Corruptions: "gaussian_noise,contrast", Samples: 8, Seeds: 2, Steps: 4, Intervals: true);
+    internal static DemoOptions Tiny(string dir) => new(Out: dir, Images: 96, PretrainImages: 96, PretrainEpochs: 1, FinetuneEpochs: 3, TestImages: 40,
+        CorruptionLimit: 12, Corruptions: "gaussian_noise,contrast", Samples: 8, Seeds: 2, Steps: 4, Intervals: true, TrainingSeeds: 1, LearningEpochs: "all");
 
     [Fact]
     public void A_reduced_demo_writes_every_result_file_and_resumes_without_recomputing()
@@ -76,14 +76,18 @@ public class DemoTests
     {
         using var dir = new TestData.TempDir();
         var o = Tiny(dir.Path);
-        var (code, stdout, stderr) = TestData.Cli("demo", "--out", dir.Path, "--images", "96", "--pretrain-epochs", "1",
+        var (code, stdout, stderr) = TestData.Cli("demo", "--out", dir.Path, "--images", "96", "--pretrain-images", "96", "--pretrain-epochs", "1",
+            "--training-seeds", "1", "--learning-epochs", "all",
             "--finetune-epochs", "3", "--test-images", "40", "--corruption-limit", "12", "--corruptions", o.Corruptions,
             "--samples", "8", "--seeds", "2", "--steps", "4", "--intervals", "true", "--device", "cpu");
         Assert.True(code == 0, stderr);
         var html = Path.Combine(dir.Path, "report", "index.html");
         Assert.Contains($"report: {html}", stdout);
         Assert.Contains("std of forgetting across layers r =", stdout);
+        Assert.Contains("findings: ", stdout);
         var page = File.ReadAllText(html);
+        Assert.True(page.IndexOf("<h2>Findings</h2>", StringComparison.Ordinal) is > 0 and var at && at < page.IndexOf("<h2>Settings</h2>", StringComparison.Ordinal),
+            "the report opens with the findings");
         foreach (var png in new[] { "learning.png", "forgetting.png", "cka_divergence.png", "flow_ft.png", "flow_scratch.png", "dynamics_forgetting_ft.png", "learning_vs_forgetting.png", "early_epochs_ft.png", "reconstruction_loss.png",
                      "accuracy.png", "robustness_ft.png" })
         {
