@@ -38,6 +38,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         string Stage(string what) => $"[{++stage}/{stages}] {what}";
         string Name(StudySetting s, int? seed) => seed is int k ? $"{s.Name} (seed {k})" : s.Name;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         string? pretrainWeights = null;
         if (config.PretrainConfig() is { } pre)
         {
@@ -46,12 +47,15 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
             Train(pre with { Device = device.ToString() }, dir, cancel);
             pretrainWeights = new RunFolder(dir).Weights(TrainingPlan.For(pre).Sum(p => p.Epochs));
         }
+        var times = new List<(string stage, double seconds)> { ("pretraining", clock.Elapsed.TotalSeconds) };
+        void Lap(string what) { times.Add((what, clock.Elapsed.TotalSeconds - times.Sum(t => t.seconds))); }
         foreach (var (s, seed, dir) in runs)
         {
             var train = config.SettingConfig(s, pretrainWeights, seed: seed) with { Device = device.ToString() };
             log(Stage($"{Name(s, seed)}: training ({Describe(train)})"));
             Train(train, dir, cancel);
         }
+        Lap("training");
         foreach (var (s, seed, dir) in runs)
         {
             log(Stage($"{Name(s, seed)}: accuracy per epoch (clean, OOD, corruptions)"));
@@ -59,6 +63,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
             RunRobustness.Run(new RunFolder(dir), config.Robustness, device, line => log("  " + line),
                 callbacks.Progress?.Invoke($"{Name(s, seed)}: evaluate"), cancel);
         }
+        Lap("robustness");
         foreach (var (s, seed, dir) in runs)
         {
             log(Stage($"{Name(s, seed)}: invariance analysis of every epoch against epoch 0"));
@@ -69,8 +74,13 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
             new InvarianceAnalysis(settings, new AnalysisFolder(Path.Combine(run.Root, StudyResults.AnalysisDir)), device,
                 line => log("  " + line), callbacks.Progress is null ? null : label => callbacks.Progress($"{Name(s, seed)}: {label}")).Run(cancel);
         }
+        Lap("analysis");
         var results = StudyResults.Load(Root);
-        return (results, StudyStatistics.Write(results, config.Statistics, Root));
+        var statistics = StudyStatistics.Write(results, config.Statistics, Root);
+        Lap("statistics");
+        log("time by stage (this invocation; a resumed stage counts only what was left): " +
+            string.Join(", ", times.Select(t => $"{t.stage} {t.seconds:F0} s")));
+        return (results, statistics);
     }
 
     void Train(TrainConfig train, string dir, CancellationToken cancel) =>
