@@ -150,7 +150,7 @@ public static partial class Findings
         double value = a.Final.FlowSummary.Compression, lo = double.NaN, hi = double.NaN;
         string how = "none";
         if (per.Count > 1) { (_, _, lo, hi) = SeedAverage.Interval(per); how = $"95% t over {per.Count} training seeds"; }
-        else if (a.Final.FlowStd is { } std && a.Settings.Seeds > 1)
+        else if (a.Final.FlowStd is { Length: > 1 } std && a.Settings.Seeds > 1) // one layer: nothing below the diagonal
         {
             int n = std.Length;
             var below = Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(0, i).Select(j => std[i][j] * std[i][j])).ToList();

@@ -18,9 +18,11 @@ public static partial class Findings
         var pooled = st.Pooled?.FirstOrDefault(f => f.Target == StudyStatistics.Corrupted)?.Headline;
         double r = pooled?.PooledR ?? heads[0]!.R, p = pooled?.PDiff ?? heads[0]!.PDiff;
         int required = c.Required(s), n = heads.Count;
-        int sameSign = heads.Count(h => Math.Sign(h!.R) == Math.Sign(r));
+        // a NaN pooled r (e.g. Fisher z of seeds with r = 1 and r = −1) has no sign: no run agrees with it (Math.Sign(NaN) throws)
+        int sign = double.IsFinite(r) ? Math.Sign(r) : 2;
+        int sameSign = heads.Count(h => Math.Sign(h!.R) == sign);
         int beat = heads.Count(h => h!.BeatsBaselines);
-        int partial = heads.Count(h => double.IsFinite(h!.PartialRClean) && Math.Sign(h.PartialRClean) == Math.Sign(r));
+        int partial = heads.Count(h => double.IsFinite(h!.PartialRClean) && Math.Sign(h.PartialRClean) == sign);
         var significant = Significant(p, c.Alpha);
         string verdict = beat < required || significant == false ? Verdict.NotReproduced
             : significant == true && sameSign >= required && partial >= required ? Verdict.Reproduced : Verdict.Inconclusive;
