@@ -48,7 +48,7 @@ public static class StudyReport
         page.Heading("Dynamics over epochs", 2);
         Side(page, (fig.Accuracy(), "Validation and test accuracy per epoch (classification settings)."), (fig.ReconstructionLoss(), "Reconstruction settings: validation L1."));
         foreach (var s in results.Settings)
-            Side(page, StudyFigures.Metrics.Select(m => (fig.Dynamics(s, m), $"{s.Label}: {StudyFigures.Pretty(m)}")).ToArray());
+            Side(page, StudyFigures.Metrics.Select(m => (fig.Dynamics(s, m), $"{s.Label}: {StudyFigures.Pretty(m)}{MeasuredAt(s, m)}")).ToArray());
 
         page.Heading("Robustness: corrupted accuracy and the std of forgetting", 2);
         foreach (var s in results.Settings) Side(page, (fig.Robustness(s), $"{s.Label} (the paper's Fig. 4c)"));
@@ -57,6 +57,14 @@ public static class StudyReport
         FindingsSection.Seeds(page, statistics);
         Diagnostics(page, results);
         return page.Save(Path.Combine(Path.GetFullPath(folder), "index.html"));
+    }
+
+    /// <summary>A caption note when a metric was measured at only some epochs (learning with analysis.learning_epochs).</summary>
+    static string MeasuredAt(SettingResults s, string metric)
+    {
+        if (s.Analysis is not { } a || a.Settings.LearningEpochs == "all") return "";
+        var epochs = a.Checkpoints.Where(c => c.Epoch is not null && c.PerLayer.ContainsKey(metric)).Select(c => c.Epoch!.Value).ToList();
+        return epochs.Count == a.Checkpoints.Count ? "" : $" (measured at epochs {string.Join(", ", epochs)} only, learning_epochs = {a.Settings.LearningEpochs}; lines join the measured points)";
     }
 
     static void Side(HtmlPage page, params (string? png, string caption)[] figures)

@@ -83,6 +83,7 @@ public static class Demo
             Analysis = new StudyAnalysis
             {
                 Data = test, Samples = o.Samples, Seeds = o.Seeds, Steps = o.Steps, Intervals = o.Intervals, LearningEpochs = o.LearningEpochs,
+                MaxRows = Math.Max(512, 5 * o.Samples), // every layer of the micro ViT in one batch
             },
             Robustness = new RobustnessSettings { Data = test, OodData = ood, Corruptions = o.Corruptions, Limit = o.CorruptionLimit, Seed = o.Seed },
         }.Validate("demo");

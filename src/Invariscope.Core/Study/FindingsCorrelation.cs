@@ -70,7 +70,7 @@ public static partial class Findings
     static Finding? LearningForgettingCorrelate(Context c)
     {
         if (c.Pretrained is not { Analysis: not null } s) return null;
-        var (x, y) = (new List<double>(), new List<double>());
+        var (x, y, depth) = (new List<double>(), new List<double>(), new List<double>());
         int positive = 0, runs = 0;
         foreach (var run in s.Runs.Where(r => r.Analysis is not null))
         {
@@ -78,6 +78,7 @@ public static partial class Findings
             if (!final.TryGetValue("learning", out var l) || !final.TryGetValue("forgetting", out var f)) return null;
             x.AddRange(l.Mean);
             y.AddRange(f.Mean);
+            depth.AddRange(l.Mean.Select((_, k) => (double)k));
             runs++;
             if (l.Mean.Length >= 3 && Pearson(l.Mean, f.Mean) is { } r && r.R > 0) positive++;
         }
@@ -85,13 +86,19 @@ public static partial class Findings
         double z = Math.Atanh(Math.Clamp(pooled.R, -0.999999, 0.999999)), half = 1.96 / Math.Sqrt(Math.Max(pooled.N - 3, 1));
         int required = PooledGrid.Required(c.Options.Robust, runs);
         var significant = Significant(pooled.PValue, c.Alpha);
+        // both grow with depth, so depth alone would make them correlate: the partial r given the layer index must agree
+        CorrelationResult? partial = null;
+        try { if (x.Count >= 5) partial = PartialCorrelation.Of([.. x], [.. y], [.. depth]); }
+        catch (Runtime.InvariscopeException) { } // NaN values: no partial, so not reproduced by this rule
+        bool beyondDepth = partial is not null && partial.R > 0 && Significant(partial.PValue, c.Alpha) == true;
         string verdict = pooled.R <= 0 || significant == false ? Verdict.NotReproduced
-            : significant == true && positive >= required ? Verdict.Reproduced : Verdict.Inconclusive;
+            : significant == true && positive >= required && beyondDepth ? Verdict.Reproduced : Verdict.Inconclusive;
         return new Finding("learning_forgetting_correlate", "Learning and forgetting correlate across layers (the paper's App. C.1)",
             [s.Label], $"Pearson r of learning and forgetting over layers × runs at the final epoch (n = {pooled.N})", pooled.R,
             Math.Tanh(z - half), Math.Tanh(z + half), "95% Fisher-z interval", verdict,
-            $"reproduced if r > 0 with p below α/2 and r > 0 within at least {required} of {runs} runs; not reproduced if r ≤ 0 or p above 2α; else inconclusive",
-            $"p {pooled.PValue:G3}; {positive} of {runs} runs positive");
+            $"reproduced if r > 0 with p below α/2, r > 0 within at least {required} of {runs} runs, and the partial r given the layer index is > 0 with p below α/2 (depth alone does not explain it); "
+            + "not reproduced if r ≤ 0 or p above 2α; else inconclusive",
+            $"p {pooled.PValue:G3}; {positive} of {runs} runs positive; partial r | layer index {(partial is null ? "n/a" : $"{partial.R:F3} (p {partial.PValue:G3})")}");
     }
 
     static CorrelationResult? Pearson(double[] a, double[] b)

@@ -25,6 +25,8 @@ public sealed record SettingStatistics(
     [JsonPropertyName("noise_floor")] public IReadOnlyList<FloorRow>? Floor { get; init; }
     /// <summary>For a setting over training seeds: each seed's own statistics.</summary>
     [JsonPropertyName("per_seed")] public IReadOnlyList<SettingStatistics>? PerSeed { get; init; }
+    /// <summary>For a setting over training seeds: per metric, each layer's final-epoch mean over the seeds with its 95% t interval across them.</summary>
+    [JsonPropertyName("final_across_seeds")] public IReadOnlyDictionary<string, LayerSeries>? FinalAcrossSeeds { get; init; }
     /// <summary>For a setting over training seeds: the grid per target, pooled over seeds (within seed, then combined).</summary>
     [JsonPropertyName("pooled")] public IReadOnlyList<PooledFamily>? Pooled { get; init; }
 }
@@ -104,16 +106,16 @@ public static class StudyStatistics
     {
         if (s.Replicates is not { Count: > 1 }) return ForRun(s, options);
         var perSeed = s.Replicates.Select(r => ForRun(r, options)).ToList();
-        var combined = ForRun(s with { Replicates = null }, options with { Permutations = 0 });
+        var combined = ForRun(s with { Replicates = null }, options, grid: false); // the seed means: table, floor and notes only
         return combined with
         {
             Families = [], EarlyEpochs = [], HeadlineBySeverity = new Dictionary<string, CorrelationResult>(),
-            PerSeed = perSeed, Pooled = SeedStatistics.Pooled(perSeed, options),
+            PerSeed = perSeed, Pooled = SeedStatistics.Pooled(perSeed, options), FinalAcrossSeeds = s.Analysis?.Final.PerLayer,
             Notes = [.. combined.Notes, $"{perSeed.Count} training seeds: correlations per seed (per_seed) and pooled (pooled); figures show seed means"],
         };
     }
 
-    static SettingStatistics ForRun(SettingResults s, StudyStatisticsOptions options)
+    static SettingStatistics ForRun(SettingResults s, StudyStatisticsOptions options, bool grid = true)
     {
         var notes = new List<string>();
         var table = Table(s.Analysis, options.IncludeEpoch0);
@@ -126,6 +128,8 @@ public static class StudyStatistics
         else
         {
             if (table.Learning is not null && table.Forgetting is not null) lf = LearningForgetting.Run(table, s.Name);
+            if (!grid) return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes)
+                { Seed = s.Seed, Floor = s.Analysis is null ? null : NoiseFloor.Rows(s.Analysis) };
             var byEpoch = s.Robustness.ToDictionary(r => r.Epoch);
             if (s.Task != "classification") notes.Add($"{s.Task} has no accuracy: robustness correlations apply to classification settings");
             else if (!table.Epochs.All(byEpoch.ContainsKey)) notes.Add("robustness was not evaluated at every analysed epoch: no correlation");
