@@ -13,9 +13,10 @@ public static class ReportCommand
     {
         var dir = new Argument<string>("dir") { Description = "a study folder, a run folder (with analysis/ and robustness/), or an analysis folder" };
         var output = new Option<string?>("--out") { Description = "report folder; default DIR/report" };
+        var markdown = new Option<bool>("--findings-markdown") { Description = "also print the findings as a Markdown table" };
         var command = new Command("report", "Write a self-contained HTML report with PNG figures from the result files of a study, run or analysis (no model is loaded).")
         {
-            dir, output,
+            dir, output, markdown,
         };
         command.SetAction(parse =>
         {
@@ -26,6 +27,7 @@ public static class ReportCommand
             var html = StudyReport.Write(results, statistics, parse.GetValue(output) ?? Path.Combine(results.Root, "report"));
             var stdout = parse.InvocationConfiguration.Output;
             PrintSummary(stdout, results, statistics);
+            if (parse.GetValue(markdown)) stdout.Write(FindingsSection.Markdown(statistics.Findings));
             stdout.WriteLine($"report: {html}");
             return 0;
         });

@@ -21,6 +21,15 @@ public static class FindingsSection
         page.Table(["finding", "rule", "what the rule saw"], rows.Select(f => new[] { f.Id, f.Rule, f.Detail }), "Rules and the numbers behind each verdict");
     }
 
+    /// <summary>The findings as a Markdown table (for a README or a paper's notes).</summary>
+    public static string Markdown(IReadOnlyList<Finding> findings)
+    {
+        var sb = new System.Text.StringBuilder("| finding | settings | measured | value | interval | verdict |\n| --- | --- | --- | --- | --- | --- |\n");
+        foreach (var f in findings)
+            sb.Append($"| {f.Id} | {string.Join(" vs ", f.Settings)} | {f.Measure} | {F(f.Value)} | {Interval(f)} | **{f.Verdict}** |\n");
+        return sb.ToString();
+    }
+
     /// <summary>"N reproduced, M not reproduced, K inconclusive."</summary>
     public static string Summary(IReadOnlyList<Finding> findings) =>
         $"{findings.Count(f => f.Verdict == Verdict.Reproduced)} reproduced, {findings.Count(f => f.Verdict == Verdict.NotReproduced)} not reproduced, " +

@@ -33,7 +33,7 @@ namespace Invariscope.Study;
 /// <param name="Corruptions">Corruptions (all, none, or a list).</param>
 public sealed record DemoOptions(string Out = "runs/demo", int Images = 1000, int PretrainImages = 10000, int PretrainEpochs = 20,
     int FinetuneEpochs = 10, int Size = 32, string Model = "vit_micro_patch8_32", int Seed = 0, int TrainingSeeds = 3, int TestImages = 500,
-    int CorruptionLimit = 100, int Samples = 128, int Seeds = 1, int Steps = 200, string LearningEpochs = "final", bool Intervals = true,
+    int CorruptionLimit = 50, int Samples = 128, int Seeds = 1, int Steps = 200, string LearningEpochs = "final", bool Intervals = true,
     string? TaskA = null, string? TaskB = null, string? TestB = null, string? OodB = null, string Corruptions = "all");
 
 /// <summary>

@@ -107,6 +107,10 @@ public class DemoTests
         // The report is rebuilt from the files alone, also for a single run folder.
         var (code2, stdout2, stderr2) = TestData.Cli("report", Path.Combine(dir.Path, "ft"));
         Assert.True(code2 == 0, stderr2);
+        var (code3, stdout3, stderr3) = TestData.Cli("report", dir.Path, "--out", dir.File("again"), "--findings-markdown");
+        Assert.True(code3 == 0, stderr3);
+        Assert.Contains("| finding | settings | measured | value | interval | verdict |", stdout3);
+        Assert.Contains("| pretraining_helps | pretrained → FT vs from scratch |", stdout3);
         Assert.True(File.Exists(Path.Combine(dir.Path, "ft", "report", "index.html")), stdout2);
     }
 
