@@ -144,8 +144,12 @@ public static class StudyStatistics
                 foreach (var (name, y) in targets.Where(t => t.Key != "clean_accuracy"))
                 {
                     if (HypothesisGrid.IsConstant(y)) { notes.Add($"{name} is constant ({y[0]:G4}) over the epochs: no correlation"); continue; }
-                    families.Add(HypothesisGrid.Run(table, y, name, options.Alpha, covariates: covariates, seed: (ulong)(s.Seed ?? 0),
-                        permutations: options.Permutations));
+                    var family = HypothesisGrid.Run(table, y, name, options.Alpha, covariates: covariates, seed: (ulong)(s.Seed ?? 0),
+                        permutations: options.Permutations);
+                    families.Add(family);
+                    if (options.Permutations > 0 && family.Tested / (options.Permutations + 1.0) >= options.Alpha)
+                        notes.Add($"{name}: with {options.Permutations} permutations the smallest p_diff is 1/{options.Permutations + 1}, so none of " +
+                                  $"{family.Tested} hypotheses can survive Bonferroni; raise statistics.permutations");
                 }
                 if (targets.TryGetValue(Corrupted, out var corrupted) && families.Count > 0 && families[0].Target == Corrupted)
                 {
