@@ -21,7 +21,8 @@ public static class EarlyEpochs
         EpochMetricTable table, double[] target, string targetName, IEnumerable<string>? trackedIds = null, double alpha = 0.05)
     {
         // The full family validates the table, target and alpha and defines the valid ids.
-        var full = HypothesisGrid.Run(table, target, targetName, alpha);
+        // Only Pearson and Bonferroni are reported per cut-off, so the permutation test is skipped (permutations: 0).
+        var full = HypothesisGrid.Run(table, target, targetName, alpha, permutations: 0);
         var tracked = (trackedIds ?? []).Distinct().ToList();
         foreach (var id in tracked)
             if (full.Find(id) is null)
@@ -37,7 +38,7 @@ public static class EarlyEpochs
                     tracked.ToDictionary(id => id, _ => double.NaN)));
                 continue;
             }
-            var family = i == table.Epochs.Length - 1 ? full : HypothesisGrid.Run(table, target, targetName, alpha, i);
+            var family = i == table.Epochs.Length - 1 ? full : HypothesisGrid.Run(table, target, targetName, alpha, i, permutations: 0);
             var headline = family.Headline;
             points.Add(new EarlyEpochPoint(
                 table.Epochs[i], n,
