@@ -81,13 +81,11 @@ public static class PooledGrid
         var representative = SeriesDeduplication.Representatives([.. series.Select(s => s.SelectMany(v => v).ToArray())]);
         var groups = Enumerable.Range(0, ids.Count).GroupBy(i => representative[i]).ToList();
         int required = Required(rule, seeds.Count);
+        double[][] targets = [.. seeds.Select(s => s.Target)];
+        var prepared = DifferencePermutation.Prepare(targets, permutations, seed); // one null for every hypothesis, as in the grid
         var rows = new List<(int rep, string[] aliases, StratifiedPermutationResult test)>();
         foreach (var g in groups)
-        {
-            var x = series[g.Key];
-            var test = DifferencePermutation.Stratified(x, [.. seeds.Select(s => s.Target)], permutations, seed);
-            rows.Add((g.Key, g.Skip(1).Select(i => ids[i]).ToArray(), test));
-        }
+            rows.Add((g.Key, g.Skip(1).Select(i => ids[i]).ToArray(), DifferencePermutation.Stratified(prepared, series[g.Key], targets)));
         var tested = rows.Select((r, k) => (r, k)).Where(t => double.IsFinite(t.r.test.PValue) && double.IsFinite(t.r.test.PooledR)).ToList();
         var bonf = MultipleTesting.Bonferroni([.. tested.Select(t => t.r.test.PValue)]);
         var holm = MultipleTesting.Holm([.. tested.Select(t => t.r.test.PValue)]);

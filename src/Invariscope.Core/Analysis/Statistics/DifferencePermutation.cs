@@ -66,10 +66,19 @@ public static class DifferencePermutation
     {
         if (x is null || y is null) throw new InvariscopeException($"Stratified permutation input {(x is null ? "x" : "y")} is null.");
         if (x.Count != y.Count) throw new InvariscopeException($"Stratified permutation inputs differ in seeds: x has {x.Count}, y has {y.Count}.");
-        var (r, p, n) = Prepare(y, permutations, seed, "y").Test(x, "x");
+        return Stratified(Prepare(y, permutations, seed, "y"), x, y);
+    }
+
+    /// <summary>
+    /// The stratified test of <paramref name="x"/> against a target whose null was prepared once with
+    /// <see cref="Prepare"/> from <paramref name="y"/>, so many series can share it (the pooled grid does this).
+    /// </summary>
+    internal static StratifiedPermutationResult Stratified(Null prepared, IReadOnlyList<double[]> x, IReadOnlyList<double[]> y)
+    {
+        var (r, p, n) = prepared.Test(x, "x");
         var perSeed = new double[x.Count];
         for (int s = 0; s < x.Count; s++) perSeed[s] = LevelR(x[s], y[s]);
-        return new StratifiedPermutationResult(r, p, n, permutations, perSeed, PooledR(perSeed, [.. x.Select(v => v.Length)]));
+        return new StratifiedPermutationResult(r, p, n, prepared.Permutations, perSeed, PooledR(perSeed, [.. x.Select(v => v.Length)]));
     }
 
     /// <summary>Fisher-z pooling of per-seed r (weights n_s − 3 when all defined seeds have n_s &gt; 3, else equal); NaN if none is defined.</summary>
@@ -166,6 +175,9 @@ public static class DifferencePermutation
     /// <summary>A prepared null distribution: the standardised target differences and their B within-stratum permutations.</summary>
     internal sealed class Null(int[] lengths, int m, int permutations, double[]? b, double[]? permuted)
     {
+        /// <summary>B, the number of permutations.</summary>
+        public int Permutations => permutations;
+
         /// <summary>(r of the differences, permutation p, number of differences); NaN r and p when undefined.</summary>
         public (double R, double P, int N) Test(IReadOnlyList<double[]> x, string name = "series")
         {
