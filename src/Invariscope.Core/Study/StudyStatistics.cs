@@ -109,7 +109,6 @@ public static class StudyStatistics
         var combined = ForRun(s with { Replicates = null }, options, grid: false); // the seed means: table, floor and notes only
         return combined with
         {
-            Families = [], EarlyEpochs = [], HeadlineBySeverity = new Dictionary<string, CorrelationResult>(),
             PerSeed = perSeed, Pooled = SeedStatistics.Pooled(perSeed, options), FinalAcrossSeeds = s.Analysis?.Final.PerLayer,
             Notes = [.. combined.Notes, $"{perSeed.Count} training seeds: correlations per seed (per_seed) and pooled (pooled); figures show seed means"],
         };
@@ -128,8 +127,7 @@ public static class StudyStatistics
         else
         {
             if (table.Learning is not null && table.Forgetting is not null) lf = LearningForgetting.Run(table, s.Name);
-            if (!grid) return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes)
-                { Seed = s.Seed, Floor = s.Analysis is null ? null : NoiseFloor.Rows(s.Analysis) };
+            if (!grid) return Result();
             var byEpoch = s.Robustness.ToDictionary(r => r.Epoch);
             if (s.Task != "classification") notes.Add($"{s.Task} has no accuracy: robustness correlations apply to classification settings");
             else if (!table.Epochs.All(byEpoch.ContainsKey)) notes.Add("robustness was not evaluated at every analysed epoch: no correlation");
@@ -168,7 +166,9 @@ public static class StudyStatistics
                 }
             }
         }
-        return new SettingStatistics(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes)
+        return Result();
+
+        SettingStatistics Result() => new(s.Name, s.Label, table, targets, families, early, bySeverity, lf, notes)
         {
             Seed = s.Seed, Floor = s.Analysis is null ? null : NoiseFloor.Rows(s.Analysis),
         };
