@@ -111,16 +111,19 @@ public sealed record AnalysisResults(
                 }
                 summary = InvarianceMetrics.Summarize(mean);
             }
-            var aggregates = perLayer.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<LayerAggregate>)InvarianceMetrics.Ranges(layers.Length)
-                .Select(r => InvarianceMetrics.Aggregate(kv.Value.Mean, r.from, r.to, r.name)).ToList());
-            results.Add(new CheckpointResult(ckpt.Label, ckpt.Epoch, perLayer, flowMean, flowStd, summary, aggregates));
+            results.Add(new CheckpointResult(ckpt.Label, ckpt.Epoch, perLayer, flowMean, flowStd, summary, Aggregates(perLayer, layers.Length)));
         }
         var all = new AnalysisResults(settings, layers, results, diagnostics.Distinct().ToList());
         all.Write(folder);
         return all;
     }
 
-    static double[,] ToArray(double[][] m)
+    /// <summary>Every metric's across-layer aggregates (mean, std, min, max over each layer range) of its per-layer means.</summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<LayerAggregate>> Aggregates(IReadOnlyDictionary<string, LayerSeries> perLayer, int layers) =>
+        perLayer.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<LayerAggregate>)InvarianceMetrics.Ranges(layers)
+            .Select(r => InvarianceMetrics.Aggregate(kv.Value.Mean, r.from, r.to, r.name)).ToList());
+
+    internal static double[,] ToArray(double[][] m)
     {
         var a = new double[m.Length, m.Length];
         for (int i = 0; i < m.Length; i++)

@@ -87,13 +87,10 @@ public static class SeedAverage
             {
                 int n = layers.Count;
                 flowMean = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => same.Average(c => c!.FlowMean![i][j])).ToArray()).ToArray();
-                var m = new double[n, n];
-                for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) m[i, j] = flowMean[i][j];
-                summary = InvarianceMetrics.Summarize(m);
+                summary = InvarianceMetrics.Summarize(AnalysisResults.ToArray(flowMean));
             }
-            var aggregates = perLayer.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<LayerAggregate>)InvarianceMetrics.Ranges(layers.Count)
-                .Select(r => InvarianceMetrics.Aggregate(kv.Value.Mean, r.from, r.to, r.name)).ToList());
-            checkpoints.Add(new CheckpointResult(first.Checkpoint, first.Epoch, perLayer, flowMean, null, summary, aggregates));
+            checkpoints.Add(new CheckpointResult(first.Checkpoint, first.Epoch, perLayer, flowMean, null, summary,
+                AnalysisResults.Aggregates(perLayer, layers.Count)));
         }
         return new AnalysisResults(seeds[0].Settings, layers, checkpoints, seeds.SelectMany(s => s.Inversions).ToList());
     }

@@ -68,7 +68,7 @@ public sealed record StudyResults(string Root, string Name, IReadOnlyList<Settin
     static SettingResults? LoadSetting(string root, StudySetting setting)
     {
         if (setting.Seeds is null) return LoadRun(Path.Combine(root, setting.Name), setting.Name, setting.DisplayName);
-        var runs = setting.Runs.Where(r => File.Exists(Path.Combine(root, r.Dir, "config.json")))
+        var runs = setting.Runs.Where(r => File.Exists(new RunFolder(Path.Combine(root, r.Dir)).ConfigPath))
             .Select(r => LoadRun(Path.Combine(root, r.Dir), setting.Name, setting.DisplayName) with { Seed = r.Seed }).ToList();
         if (runs.Count == 0) return null;
         var analysed = runs.Where(r => r.Analysis is not null).Select(r => r.Analysis!).ToList();
