@@ -22,6 +22,20 @@ public class StudyConfigTests
 
     static string Error(string json) => Assert.Throws<InvariscopeException>(() => StudyConfig.FromJson(json, "s.json")).Message;
 
+    [Theory]
+    [InlineData("\"settings\": [ { \"name\": \"ft\", \"seeds\": [] } ]", "setting 'ft': seeds must be a non-empty list")]
+    [InlineData("\"settings\": [ { \"name\": \"ft\", \"seeds\": [0, 0] } ]", "setting 'ft': seeds must be a non-empty list of distinct")]
+    [InlineData("\"settings\": [ { \"name\": \"ft\", \"seeds\": [-1] } ]", "non-negative integers")]
+    [InlineData("\"settings\": [ { \"name\": \"ft\" } ], \"statistics\": { \"robust\": \"most\" }", "statistics.robust must be all or majority, got 'most'")]
+    [InlineData("\"settings\": [ { \"name\": \"ft\" } ], \"statistics\": { \"permutations\": 10 }", "statistics.permutations must be at least 99, got 10")]
+    [InlineData("\"settings\": [ { \"name\": \"ft\" } ], \"analysis\": { \"learning_epochs\": \"5,x\" }", "learning_epochs '5,x': expected all, final or a list")]
+    public void Bad_seed_statistics_and_learning_fields_are_one_line_errors(string body, string expected)
+    {
+        var message = Error($"{{ \"robustness\": {{ \"data\": \"synthetic:texture?size=16&n=50\" }}, {body} }}");
+        Assert.Contains(expected, message);
+        Assert.DoesNotContain('\n', message);
+    }
+
     [Fact]
     public void Settings_override_the_common_train_fields_and_resolve_the_pretrained_start()
     {
