@@ -74,17 +74,29 @@ public static partial class Findings
         return (e.Accuracy, Math.Sqrt(e.Accuracy * (1 - e.Accuracy) / Math.Max(e.N, 1)));
     }
 
+    /// <summary>
+    /// The final accuracy of <paramref name="a"/> minus that of <paramref name="b"/> (the set <paramref name="pick"/>
+    /// names), with its interval and each side's mean over runs; null when a run lacks that accuracy.
+    /// </summary>
+    static (double d, double lo, double hi, string how, double meanA, double meanB)? AccuracyDifference(
+        SettingResults a, SettingResults b, Func<EpochRobustness, EvalResult?> pick)
+    {
+        var xa = a.Runs.Select(r => FinalAccuracy(r, pick)).ToList();
+        var xb = b.Runs.Select(r => FinalAccuracy(r, pick)).ToList();
+        if (xa.Any(x => x is null) || xb.Any(x => x is null)) return null;
+        double[] accA = [.. xa.Select(x => x!.Value.acc)], accB = [.. xb.Select(x => x!.Value.acc)];
+        var (d, lo, hi, how) = Difference(accA, accB, xa[0]!.Value.se, xb[0]!.Value.se);
+        return (d, lo, hi, how, accA.Average(), accB.Average());
+    }
+
     static Finding? PretrainingHelps(Context c)
     {
         if (c.Pretrained is not { } pre || c.Scratch is not { } scratch) return null;
-        var a = pre.Runs.Select(r => FinalAccuracy(r, x => x.Clean)).ToList();
-        var b = scratch.Runs.Select(r => FinalAccuracy(r, x => x.Clean)).ToList();
-        if (a.Any(x => x is null) || b.Any(x => x is null)) return null;
-        var (d, lo, hi, how) = Difference([.. a.Select(x => x!.Value.acc)], [.. b.Select(x => x!.Value.acc)], a[0]!.Value.se, b[0]!.Value.se);
+        if (AccuracyDifference(pre, scratch, x => x.Clean) is not var (d, lo, hi, how, meanA, meanB)) return null;
         return new Finding("pretraining_helps", "Pretraining improves task-B test accuracy (the premise of the study)",
             [pre.Label, scratch.Label], "final test accuracy, pretrained − scratch", d, lo, hi, how, ByInterval(lo, hi),
             "reproduced if the 95% interval of the difference lies above 0; not reproduced if below 0; else inconclusive",
-            $"{pre.Label} {a.Average(x => x!.Value.acc):P1}, {scratch.Label} {b.Average(x => x!.Value.acc):P1} (means over {a.Count} / {b.Count} runs)");
+            $"{pre.Label} {meanA:P1}, {scratch.Label} {meanB:P1} (means over {pre.Runs.Count} / {scratch.Runs.Count} runs)");
     }
 
     /// <summary>The shallow half of the blocks (at least one), by layer index.</summary>

@@ -112,15 +112,12 @@ public static partial class Findings
         var ft = c.Results.Settings.FirstOrDefault(s => s.Task == "classification" && s.Strategy == "ft");
         var lpft = c.Results.Settings.FirstOrDefault(s => s.Task == "classification" && s.Strategy == "lp-ft");
         if (ft is null || lpft is null) return null;
-        var a = lpft.Runs.Select(r => FinalAccuracy(r, x => x.Ood)).ToList();
-        var b = ft.Runs.Select(r => FinalAccuracy(r, x => x.Ood)).ToList();
-        if (a.Any(x => x is null) || b.Any(x => x is null)) return null;
-        var (d, lo, hi, how) = Difference([.. a.Select(x => x!.Value.acc)], [.. b.Select(x => x!.Value.acc)], a[0]!.Value.se, b[0]!.Value.se);
+        if (AccuracyDifference(lpft, ft, x => x.Ood) is not var (d, lo, hi, how, oodA, oodB)) return null;
         var ida = lpft.Runs.Select(r => FinalAccuracy(r, x => x.Clean)?.acc ?? double.NaN).Average();
         var idb = ft.Runs.Select(r => FinalAccuracy(r, x => x.Clean)?.acc ?? double.NaN).Average();
         return new Finding("lpft_beats_ft_ood", "LP-FT generalises better out of distribution than FT (Kumar et al. 2022)",
             [lpft.Label, ft.Label], "final OOD accuracy, LP-FT − FT", d, lo, hi, how, ByInterval(lo, hi),
             "reproduced if the 95% interval of the OOD difference lies above 0; not reproduced if below 0; else inconclusive",
-            $"OOD {a.Average(x => x!.Value.acc):P1} vs {b.Average(x => x!.Value.acc):P1}; ID {ida:P1} vs {idb:P1}");
+            $"OOD {oodA:P1} vs {oodB:P1}; ID {ida:P1} vs {idb:P1}");
     }
 }
