@@ -11,6 +11,17 @@ public static class TestData
 
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
+    /// <summary>A file of the checkout (e.g. <c>configs/x.json</c>), found by walking up from the test binaries.</summary>
+    public static string RepoFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            string path = Path.Combine(dir.FullName, relative);
+            if (File.Exists(path) || Directory.Exists(path)) return path;
+        }
+        throw new FileNotFoundException($"{relative} not found above {AppContext.BaseDirectory}");
+    }
+
     /// <summary>All tensors of a fixture file (caller disposes).</summary>
     public static Dictionary<string, Tensor> Load(string fixture)
     {

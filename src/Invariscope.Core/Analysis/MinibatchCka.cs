@@ -47,11 +47,11 @@ public sealed class LinearCkaAccumulator : IDisposable
         _constY = _constY && b.eq(_firstY!).all().item<bool>();
         var xs = a - _shiftX!;
         var ys = b - _shiftY!;
-        _xtx.add_(xs.t().mm(xs));
-        _yty!.add_(ys.t().mm(ys));
-        _ytx!.add_(ys.t().mm(xs));
-        _sx!.add_(xs.sum([0L], keepdim: true));
-        _sy!.add_(ys.sum([0L], keepdim: true));
+        _xtx.add_(xs.t().mm(xs), Scalars.One);
+        _yty!.add_(ys.t().mm(ys), Scalars.One);
+        _ytx!.add_(ys.t().mm(xs), Scalars.One);
+        _sx!.add_(xs.sum([0L], keepdim: true), Scalars.One);
+        _sy!.add_(ys.sum([0L], keepdim: true), Scalars.One);
         Count += a.shape[0];
         _batches++;
     }

@@ -123,9 +123,10 @@ public static class StirInversion
         // Out-of-place clamp: cat of one tensor and .to(its own device) may return views of the shared noise.
         var x = cat(groups.Select(g => noise.narrow(0, g.ImageStart, g.Count)).ToList(), dim: 0).to(device).clamp(Scalars.Zero, Scalars.One);
         var tgt = groups.Select(g => targets[g.Layer].narrow(0, g.ImageStart, g.Count).to(device)).ToArray();
-        var tnorm = tgt.Select(t => linalg.vector_norm(t, dims: [1])).ToArray();
+        var tnorm = tgt.Select(t => t.norm(1)).ToArray();
         var best = x.clone();
-        var bestLoss = full(x.shape[0], double.PositiveInfinity, dtype: float32, device: device);
+        using var infinity = double.PositiveInfinity.ToScalar();
+        var bestLoss = full(x.shape[0], infinity, dtype: float32, device: device);
         x.requires_grad_(true);
         using var stepSize = settings.StepSize.ToScalar(); // scalars outlive the native calls (see Runtime/Scalars)
         using var tiny = 1e-10.ToScalar();
@@ -146,7 +147,7 @@ public static class StirInversion
                 var grad = autograd.grad([loss.mean()], [x])[0];
                 using var _ = no_grad();
                 Keep(loss.detach());
-                var gnorm = linalg.vector_norm(grad.flatten(1), dims: [1]).view(-1, 1, 1, 1);
+                var gnorm = grad.flatten(1).norm(1).view(-1, 1, 1, 1);
                 x.sub_(grad.div(gnorm.add(tiny, Scalars.One)).mul_(stepSize)).clamp_(Scalars.Zero, Scalars.One);
             }
             stepDone();
@@ -170,7 +171,7 @@ public static class StirInversion
         void Take(Tensor rows, int layer)
         {
             var rep = LayerRepresentations.Represent(model, rows, layer, representation);
-            losses.Add(linalg.vector_norm(rep - tgt[gi], dims: [1]) / tnorm[gi]);
+            losses.Add(rep.sub(tgt[gi]).norm(1) / tnorm[gi]);
             gi++;
         }
         var h = model.Embed(LayerRepresentations.Normalize(x, norm));

@@ -80,7 +80,8 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         static double Cdf(double x) => (1 + Erf(x / Math.Sqrt(2))) / 2;
         double lo = Cdf(a / std), hi = Cdf(b / std);
-        t.uniform_(2 * lo - 1, 2 * hi - 1, generator: g).erfinv_().mul_(std * Math.Sqrt(2)).clamp_(a, b);
+        using Scalar scale = (std * Math.Sqrt(2)).ToScalar(), min = a.ToScalar(), max = b.ToScalar(); // see Runtime/Scalars
+        t.uniform_(2 * lo - 1, 2 * hi - 1, generator: g).erfinv_().mul_(scale).clamp_(min, max);
     }
 
     static double Erf(double x)

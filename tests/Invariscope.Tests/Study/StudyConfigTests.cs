@@ -86,15 +86,7 @@ public class StudyConfigTests
         Assert.Contains("shift=ood", c.Robustness!.OodData);
     }
 
-    static string ExampleConfig(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "configs", name);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"configs/{name} not found above {AppContext.BaseDirectory}");
-    }
+    static string ExampleConfig(string name) => TestData.RepoFile(Path.Combine("configs", name));
 
     [Theory]
     [InlineData("study-strategies.json", new[] { "ft", "lp-ft", "hp-ft", "lp" })]
