@@ -29,7 +29,8 @@ public static class VitPresets
         ["vit_large_patch32_224"] = Variant("L", 32, 224),
         // The parity fixtures' size: 32x32 images, patch 4, D=64, 4 blocks, 10 classes.
         ["vit_test_patch4_32"] = Variant("mu", 4, 32) with { NumClasses = 10 },
-        // The CPU demo size from ANALYSIS-COST.md: 16x16 images, patch 4 (16 tokens + cls), D=64, 4 blocks.
+        // A CPU-sized analysis model: 16x16 images, patch 4 (16 tokens + cls), D=64, 4 blocks; a STIR step (forward and
+        // backward) costs about 20 MFLOP per image, so 128 probe images x 5 layers x 200 steps take ~20 s on 2 cores.
         ["vit_micro_patch4_16"] = Variant("mu", 4, 16) with { NumClasses = 10 },
         // The same 16 tokens at twice the resolution: textures stay resolvable, and the cost per image is ~the same.
         ["vit_micro_patch8_32"] = Variant("mu", 8, 32) with { NumClasses = 10 },

@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Invariscope.Training;
 
-/// <summary>One epoch's numbers. Accuracies are fractions; for reconstruction losses are L1 and accuracies NaN-free zeros.</summary>
+/// <summary>
+/// One epoch's numbers. Accuracies are fractions; for reconstruction the losses are L1 and the accuracies 0 (nothing
+/// is classified). Validation loss and accuracy are NaN in an epoch that was not validated (a run without validation data).
+/// </summary>
 public sealed record EpochMetrics(
     [property: JsonPropertyName("epoch")] int Epoch,
     [property: JsonPropertyName("phase")] string Phase,

@@ -28,11 +28,6 @@ public sealed class TaskModel : IDisposable
         if (task == "reconstruction") Decoder = new ConvDecoder(vit.Config, seed + 1);
     }
 
-    /// <summary>All parameters by name (<c>decoder.</c> prefix for the decoder's).</summary>
-    public IEnumerable<(string name, Tensor param)> NamedParameters() =>
-        Vit.named_parameters().Select(p => (p.name, (Tensor)p.parameter))
-            .Concat(Decoder?.named_parameters().Select(p => ("decoder." + p.name, (Tensor)p.parameter)) ?? []);
-
     /// <summary>The dtype of the weights and activations: float32, or bfloat16 for mixed precision.</summary>
     public ScalarType DType { get; private set; } = ScalarType.Float32;
 
