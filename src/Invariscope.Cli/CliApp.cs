@@ -26,20 +26,25 @@ public static class CliApp
         return root;
     }
 
-    /// <summary>Parses and runs; returns the process exit code. Input errors print one line and return 1.</summary>
+    /// <summary>
+    /// Parses and runs; returns the process exit code. Input errors print one line and return 1; when the library names
+    /// the config field at fault (<see cref="InvariscopeException.Field"/>) and the command has the flag that sets it,
+    /// the line ends with "(set with --flag)".
+    /// </summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         // let InvariscopeException reach the catch below instead of System.CommandLine's stack-trace printer
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        var parsed = Build().Parse(args);
         try
         {
-            return Build().Parse(args).Invoke(config);
+            return parsed.Invoke(config);
         }
         catch (InvariscopeException e)
         {
-            stderr.WriteLine($"invariscope: error: {e.Message}");
+            stderr.WriteLine($"invariscope: error: {e.Message}{FlagHint(parsed.CommandResult.Command, e.Field)}");
             return 1;
         }
         catch (Exception e) when (e is OperationCanceledException)
@@ -47,5 +52,22 @@ public static class CliApp
             stderr.WriteLine("invariscope: cancelled");
             return 130;
         }
+    }
+
+    /// <summary>
+    /// " (set with --flag)" when <paramref name="command"/> has the flag of <paramref name="field"/>, else "". A field's
+    /// flag is its snake_case name in kebab case (<c>max_rows</c> → <c>--max-rows</c>); inside a section
+    /// (<c>analysis.steps</c>, from a study the command builds, such as the demo's) the last name counts. A command that
+    /// reads the field from a file has no such flag, so its errors name the field alone.
+    /// </summary>
+    internal static string FlagHint(Command command, string? field)
+    {
+        if (field is null) return "";
+        foreach (var name in new[] { field, field[(field.LastIndexOf('.') + 1)..] })
+        {
+            var flag = "--" + name.Replace('_', '-');
+            if (command.Options.Any(o => o.Name == flag || o.Aliases.Contains(flag))) return $" (set with {flag})";
+        }
+        return "";
     }
 }

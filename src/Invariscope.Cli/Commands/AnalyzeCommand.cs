@@ -15,10 +15,13 @@ public static class AnalyzeCommand
         var pretrained = new Option<string>("--pretrained") { Description = "the pretrained checkpoint p", Required = true };
         var finetuned = new Option<string>("--finetuned") { Description = "a finetuned checkpoint, or a run folder (every complete epoch: dynamics)", Required = true };
         var data = new Option<string>("--data") { Description = "probe images X (dataset spec; the paper: the test split)", Required = true };
-        var metrics = new Option<string>("--metrics") { Description = "comma list of " + string.Join(", ", AnalysisSettings.AllMetrics), DefaultValueFactory = _ => string.Join(",", d.Metrics) };
+        var metrics = new Option<string>("--metrics") { Description = "comma list of " + string.Join(", ", MetricNames.All), DefaultValueFactory = _ => string.Join(",", d.Metrics) };
         var samples = new Option<int>("--samples") { Description = "probe images N", DefaultValueFactory = _ => d.Samples };
+        var sampleSeed = new Option<int>("--sample-seed") { Description = "seed of the probe subset", DefaultValueFactory = _ => d.SampleSeed };
         var seeds = new Option<int>("--seeds") { Description = "inversion seeds (mean and std over them)", DefaultValueFactory = _ => d.Seeds };
-        var steps = new Option<int>("--steps") { Description = "inversion iterations (STIR default 1000, the paper 500)", DefaultValueFactory = _ => d.Steps };
+        var steps = new Option<int>("--steps") { Description = "inversion iterations (the paper's 500; the reference library's default is 1000)", DefaultValueFactory = _ => d.Steps };
+        var stepSize = new Option<double>("--step-size") { Description = "pixel-space L2 length of each normalised inversion step", DefaultValueFactory = _ => d.StepSize };
+        var learningEpochs = new Option<string>("--learning-epochs") { Description = "epochs of a run folder whose learning is measured (one inversion each): all, final, or a list", DefaultValueFactory = _ => d.LearningEpochs };
         var layers = new Option<string>("--layers") { Description = "all (blocks + pooled feature), N = last N, or a list like 0,5,-1", DefaultValueFactory = _ => d.Layers };
         var normalize = new Option<string?>("--normalize") { Description = "normalisation inside the forward pass; default: the run's, else vit (mean = std = 0.5)" };
         var representation = new Option<string>("--representation") { Description = "block representation: tokens (all, flattened), cls or mean", DefaultValueFactory = _ => d.Representation };
@@ -29,7 +32,8 @@ public static class AnalyzeCommand
         var output = new Option<string>("--out") { Description = "output folder (resumes what is there)", Required = true };
         var command = new Command("analyze", "Per-layer learning and forgetting of invariances (STIR), invariance flow and CKA divergence.")
         {
-            pretrained, finetuned, data, metrics, samples, seeds, steps, layers, normalize, representation, maxRows, intervals, config, preset, output,
+            pretrained, finetuned, data, metrics, samples, sampleSeed, seeds, steps, stepSize, layers, normalize, representation, maxRows, intervals,
+            learningEpochs, config, preset, output,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
@@ -39,7 +43,8 @@ public static class AnalyzeCommand
             {
                 Pretrained = parse.GetValue(pretrained)!, Finetuned = fin, Data = parse.GetValue(data)!,
                 Metrics = parse.GetValue(metrics)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-                Samples = parse.GetValue(samples), Seeds = parse.GetValue(seeds), Steps = parse.GetValue(steps),
+                Samples = parse.GetValue(samples), SampleSeed = parse.GetValue(sampleSeed), Seeds = parse.GetValue(seeds),
+                Steps = parse.GetValue(steps), StepSize = parse.GetValue(stepSize), LearningEpochs = parse.GetValue(learningEpochs)!,
                 Layers = parse.GetValue(layers)!, Normalize = parse.GetValue(normalize) ?? RunNormalization(fin) ?? "vit",
                 Representation = parse.GetValue(representation)!, MaxRows = parse.GetValue(maxRows), Intervals = parse.GetValue(intervals),
                 Config = parse.GetValue(config), Preset = parse.GetValue(preset),

@@ -34,8 +34,8 @@ public static class BenchCommand
         var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
         var images = new Option<int>("--images") { Description = "images inverted", DefaultValueFactory = _ => 128 };
         var layers = new Option<string>("--layers") { Description = "all (0..depth, depth = pre_logits) or a comma list", DefaultValueFactory = _ => "all" };
-        var steps = new Option<int>("--steps") { Description = "inversion steps", DefaultValueFactory = _ => 50 };
-        var maxRows = new Option<int>("--max-rows") { Description = "image×layer rows per chunk", DefaultValueFactory = _ => 512 };
+        var steps = new Option<int>("--steps") { Description = "inversion steps (the analysis's default is 500)", DefaultValueFactory = _ => 50 };
+        var maxRows = new Option<int>("--max-rows") { Description = "image×layer rows per chunk", DefaultValueFactory = _ => new AnalysisOptions().MaxRows };
         var command = new Command("stir", "STIR inversion throughput (all layers in one stacked optimisation, random weights) beside fp32 matmul GFLOP/s.")
             { preset, images, layers, steps, maxRows };
         var (device, torchLib) = CommonOptions.AddTo(command);
@@ -47,12 +47,12 @@ public static class BenchCommand
             var config = VitPresets.Get(name);
             int n = parse.GetValue(images), nSteps = parse.GetValue(steps);
             if (n < 2) throw new InvariscopeException($"--images must be at least 2, got {n}");
+            var settings = StirSettings.Of(new AnalysisOptions { Steps = nSteps, MaxRows = parse.GetValue(maxRows) }).Validate();
             var layerList = ParseLayers(parse.GetValue(layers)!, config.Depth);
             double peak = Reference(output, dev);
             using var model = new VisionTransformer(config, seed: 0);
             using var g = new Generator(1);
             using var x = rand([n, config.InChans, config.ImgSize, config.ImgSize], generator: g);
-            var settings = new StirSettings(Steps: nSteps, MaxRows: parse.GetValue(maxRows));
             void Run(StirSettings s)
             {
                 foreach (var inv in StirInversion.Invert(model, x, layerList, Normalization.Half, s, seed: 0, dev).Values) inv.Dispose();

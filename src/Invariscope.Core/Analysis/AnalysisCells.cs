@@ -31,9 +31,9 @@ public sealed record InversionDiagnostics(
 public sealed record AnalysisCell(
     [property: JsonPropertyName("checkpoint")] string Checkpoint,
     [property: JsonPropertyName("seed")] int Seed,
-    [property: JsonPropertyName("stir_f_given_p")] double[]? StirFGivenP,
+    [property: JsonPropertyName(MetricNames.StirFGivenP)] double[]? StirFGivenP,
     [property: JsonPropertyName("flow_stir")] double[][]? FlowStir,
-    [property: JsonPropertyName("stir_p_given_f")] double[]? StirPGivenF,
+    [property: JsonPropertyName(MetricNames.StirPGivenF)] double[]? StirPGivenF,
     [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions,
     [property: JsonPropertyName("loo_stir_f_given_p")] double[][]? LooFGivenP = null,
     [property: JsonPropertyName("loo_stir_p_given_f")] double[][]? LooPGivenF = null);

@@ -79,15 +79,15 @@ public sealed record AnalysisResults(
                 perLayer[name] = new LayerSeries(stats.Select(s => s.mean).ToArray(), stats.Select(s => s.std).ToArray(), runs.Count)
                     .WithReplicates(replicates);
             }
-            if (settings.Wants("forgetting")) Add("forgetting", c => c.StirFGivenP, c => c.LooFGivenP, true);
-            if (settings.Wants("learning")) Add("learning", c => c.StirPGivenF, c => c.LooPGivenF, true);
-            if (settings.Wants("stir"))
+            if (settings.Wants(MetricNames.Forgetting)) Add(MetricNames.Forgetting, c => c.StirFGivenP, c => c.LooFGivenP, true);
+            if (settings.Wants(MetricNames.Learning)) Add(MetricNames.Learning, c => c.StirPGivenF, c => c.LooPGivenF, true);
+            if (settings.Wants(MetricNames.Stir))
             {
-                Add("stir_f_given_p", c => c.StirFGivenP, c => c.LooFGivenP, false);
-                Add("stir_p_given_f", c => c.StirPGivenF, c => c.LooPGivenF, false);
+                Add(MetricNames.StirFGivenP, c => c.StirFGivenP, c => c.LooFGivenP, false);
+                Add(MetricNames.StirPGivenF, c => c.StirPGivenF, c => c.LooPGivenF, false);
             }
             if (AnalysisFolder.Read<CkaDivergenceCell>(folder.CkaCell(ckpt.Label)) is { } cka)
-                perLayer["cka_divergence"] = new LayerSeries(cka.Divergence, new double[cka.Divergence.Length], 1)
+                perLayer[MetricNames.CkaDivergence] = new LayerSeries(cka.Divergence, new double[cka.Divergence.Length], 1)
                     .WithReplicates(cka.LeaveOneOut is { Length: > 0 } && cka.LeaveOneOut[0].Length > 0 ? cka.LeaveOneOut : null);
 
             double[][]? flowMean = null, flowStd = null;

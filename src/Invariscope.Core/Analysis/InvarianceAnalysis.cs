@@ -20,7 +20,7 @@ public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
 public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
     Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
 {
-    /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisSettings.Intervals"/>).</summary>
+    /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisOptions.Intervals"/>).</summary>
     bool Intervals => settings.Intervals;
 
     string? _cacheKey;
@@ -36,19 +36,19 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         var layers = LayerSelection.Parse(settings.Layers).Resolve(depth + 1);
         var names = layers.Select(l => LayerRepresentations.Name(l, depth)).ToArray();
         var norm = Normalization.Parse(settings.Normalize);
-        var stir = new StirSettings(settings.Steps, settings.StepSize, settings.MaxRows, settings.Representation);
+        var stir = StirSettings.Of(settings);
 
         var dataset = DatasetSpecs.Open(settings.Data);
         if (dataset.Count < settings.Samples)
-            throw new InvariscopeException($"--data {settings.Data}: {dataset.Count} images, fewer than --samples {settings.Samples}");
+            throw new InvariscopeException($"samples {settings.Samples}: more than the {dataset.Count} images of data {settings.Data}") { Field = "samples" };
         var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
         labels.Dispose();
         using var _x = x;
         var pRep = LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation);
         try
         {
-            bool needP = settings.Wants("forgetting") || settings.Wants("flow") || settings.Wants("stir");
-            bool wantF = settings.Wants("learning") || settings.Wants("stir");
+            bool needP = settings.Wants(MetricNames.Forgetting) || settings.Wants(MetricNames.Flow) || settings.Wants(MetricNames.Stir);
+            bool wantF = settings.Wants(MetricNames.Learning) || settings.Wants(MetricNames.Stir);
             int final = checkpoints.Max(c => c.Epoch ?? 0);
             foreach (var ckpt in checkpoints)
             {
@@ -83,7 +83,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
             return [new(System.IO.Path.GetFileNameWithoutExtension(settings.Finetuned), EpochOf(settings.Finetuned), settings.Finetuned)];
         var run = new RunFolder(settings.Finetuned);
         var epochs = run.CompleteEpochs();
-        if (epochs.Count == 0) throw new InvariscopeException($"--finetuned {settings.Finetuned}: no complete epoch checkpoints in {run.CheckpointDir}");
+        if (epochs.Count == 0) throw new InvariscopeException($"finetuned {settings.Finetuned}: no complete epoch checkpoints in {run.CheckpointDir}") { Field = "finetuned" };
         return epochs.Select(e => new AnalyzedCheckpoint($"epoch_{e:D3}", e, run.Weights(e))).ToList();
     }
 
@@ -97,7 +97,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         Normalization norm, StirSettings stir, bool needP, bool needF, CancellationToken cancel)
     {
         var todo = Enumerable.Range(0, settings.Seeds).Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
-        bool wantCka = settings.Wants("cka-divergence") && !File.Exists(folder.CkaCell(ckpt.Label));
+        bool wantCka = settings.Wants(MetricNames.CkaDivergence) && !File.Exists(folder.CkaCell(ckpt.Label));
         if (todo.Count == 0 && !wantCka) return;
         using var f = VitCheckpoint.Load(ckpt.Path, settings.Config, settings.Preset);
         CheckSameBackbone(p, f, ckpt.Path);
@@ -121,7 +121,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                 if (needP)
                 {
                     var invP = PretrainedInversions(p, x, layers, names, norm, stir, seed, diagnostics);
-                    try { (fGivenP, looFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants("flow")); }
+                    try { (fGivenP, looFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants(MetricNames.Flow)); }
                     finally { foreach (var t in invP.Values) t.Dispose(); }
                 }
                 if (needF && fGivenP is not null && IsPretrained(ckpt))

@@ -22,6 +22,7 @@ public static class InversionCache
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Text(string s) => sha.AppendData(Encoding.UTF8.GetBytes(s + "\n"));
         Text((p.Config with { NumClasses = 0 }).ToJson()); // the class count only shapes the head, which is not in the key
+        Text(StirInversion.Method);
         Text(string.Join("|", settings.Data, settings.Samples, settings.SampleSeed, settings.Steps, settings.StepSize.ToString("R"),
             settings.Layers, settings.Normalize, settings.Representation, settings.MaxRows));
         using var scope = NewDisposeScope();

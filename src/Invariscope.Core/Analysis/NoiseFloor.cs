@@ -12,9 +12,9 @@ namespace Invariscope.Analysis;
 public sealed record FloorRow(
     [property: JsonPropertyName("layer")] string Layer,
     [property: JsonPropertyName("floor")] double Floor,
-    [property: JsonPropertyName("learning")] double Learning,
+    [property: JsonPropertyName(MetricNames.Learning)] double Learning,
     [property: JsonPropertyName("learning_above_floor")] double LearningAboveFloor,
-    [property: JsonPropertyName("forgetting")] double Forgetting,
+    [property: JsonPropertyName(MetricNames.Forgetting)] double Forgetting,
     [property: JsonPropertyName("forgetting_above_floor")] double ForgettingAboveFloor);
 
 /// <summary>
@@ -26,7 +26,7 @@ public static class NoiseFloor
 {
     /// <summary>The floor per layer (forgetting at epoch 0), or null when epoch 0 was not analysed.</summary>
     public static double[]? Floor(AnalysisResults analysis) =>
-        analysis.Checkpoints.FirstOrDefault(c => c.Epoch == 0) is { } zero && zero.PerLayer.TryGetValue("forgetting", out var f) ? f.Mean : null;
+        analysis.Checkpoints.FirstOrDefault(c => c.Epoch == 0) is { } zero && zero.PerLayer.TryGetValue(MetricNames.Forgetting, out var f) ? f.Mean : null;
 
     /// <summary>Per layer: the floor, and the final checkpoint's learning and forgetting raw and above the floor; null without epoch 0.</summary>
     public static IReadOnlyList<FloorRow>? Rows(AnalysisResults analysis)
@@ -35,6 +35,6 @@ public static class NoiseFloor
         var final = analysis.Final;
         double At(string metric, int l) => final.PerLayer.TryGetValue(metric, out var s) ? s.Mean[l] : double.NaN;
         return [.. analysis.Layers.Select((layer, l) =>
-            new FloorRow(layer, floor[l], At("learning", l), At("learning", l) - floor[l], At("forgetting", l), At("forgetting", l) - floor[l]))];
+            new FloorRow(layer, floor[l], At(MetricNames.Learning, l), At(MetricNames.Learning, l) - floor[l], At(MetricNames.Forgetting, l), At(MetricNames.Forgetting, l) - floor[l]))];
     }
 }

@@ -6,12 +6,39 @@ using static TorchSharp.torch;
 
 namespace Invariscope.Analysis;
 
-/// <summary>Settings of STIR's representation inversion (Nanda et al. 2022; the reference's defaults).</summary>
-/// <param name="Steps">Gradient steps per image (the reference library's default 1000; the paper's scripts used 500).</param>
-/// <param name="StepSize">Pixel-space L2 length of each normalised gradient step (images live in [0, 1]).</param>
-/// <param name="MaxRows">Image×layer rows optimised together in one chunk; bounds memory, not the result.</param>
-/// <param name="Representation">Block representation: <c>tokens</c> (all tokens flattened), <c>cls</c>, or <c>mean</c> (patch tokens).</param>
-public sealed record StirSettings(int Steps = 1000, double StepSize = 0.5, int MaxRows = 512, string Representation = "tokens");
+/// <summary>
+/// The settings STIR's inversion loop reads, taken from an analysis's settings (<see cref="Of"/>): they have no
+/// defaults of their own, so an inversion always runs with the analysis's (the paper's unless overridden).
+/// </summary>
+public sealed record StirSettings
+{
+    /// <summary>Gradient steps per image (<see cref="AnalysisOptions.Steps"/>).</summary>
+    public int Steps { get; init; }
+    /// <summary>Pixel-space L2 length of each normalised gradient step; images live in [0, 1] (<see cref="AnalysisOptions.StepSize"/>).</summary>
+    public double StepSize { get; init; }
+    /// <summary>Image×layer rows optimised together in one chunk; bounds memory, not the result (<see cref="AnalysisOptions.MaxRows"/>).</summary>
+    public int MaxRows { get; init; }
+    /// <summary>Block representation: <c>tokens</c> (all tokens flattened), <c>cls</c>, or <c>mean</c> (patch tokens).</summary>
+    public string Representation { get; init; } = "";
+
+    StirSettings() { }
+
+    /// <summary>The inversion settings of <paramref name="analysis"/>.</summary>
+    public static StirSettings Of(AnalysisOptions analysis) => new()
+    {
+        Steps = analysis.Steps, StepSize = analysis.StepSize, MaxRows = analysis.MaxRows, Representation = analysis.Representation,
+    };
+
+    /// <summary>Throws <see cref="InvariscopeException"/> naming the first bad field (the analysis's field names).</summary>
+    public StirSettings Validate()
+    {
+        void Require(bool ok, string field, string message) { if (!ok) throw new InvariscopeException(message) { Field = field }; }
+        Require(Steps >= 1, "steps", $"steps {Steps}: must be at least 1");
+        Require(StepSize > 0 && !double.IsInfinity(StepSize), "step_size", $"step_size {StepSize}: must be a positive number");
+        Require(MaxRows >= 1, "max_rows", $"max_rows {MaxRows}: must be at least 1");
+        return this;
+    }
+}
 
 /// <summary>Inverted images of one layer and how well each matches its target.</summary>
 /// <param name="Images">(N,3,H,W) float32 on the CPU, values in [0, 1]: the best iterate of each image.</param>
@@ -26,10 +53,21 @@ public sealed record Inversion(Tensor Images, double[] RelativeError) : IDisposa
 }
 
 /// <summary>
-/// STIR's representation inversion: for targets t = m_l(X), finds X′ in [0, 1] with m_l(X′) ≈ t by normalised
-/// gradient descent from "super-noise" (as the reference's unconstrained L2 attack with the relative L2 loss):
-/// x′₀ = clamp(N(0, 1), 0, 1); per step g = ∇ mean_i ‖m_l(x′_i) − t_i‖ / ‖t_i‖, x′ ← clamp(x′ − s·g/(‖g‖ + 1e-10), 0, 1)
-/// with ‖g‖ per image; the best iterate of each image (lowest loss seen) is returned.
+/// STIR's representation inversion (Nanda et al. 2022): for targets t = m_l(X), finds X′ in [0, 1] with m_l(X′) ≈ t
+/// by normalised gradient descent from "super-noise", as the reference does it (STIR's <c>seed='super-noise'</c>
+/// start, the robustness library's unconstrained attack with the relative L2 loss and <c>use_best</c>):
+/// <list type="bullet">
+/// <item>x′₀ = N(0, 1), not clamped;</item>
+/// <item>the forward sees clamp(x′, 0, 1), as the reference's input normaliser clamps before normalising, so the
+/// loss is ℓ_i = ‖m_l(clamp(x′_i)) − t_i‖ / ‖t_i‖ and the first gradient is zero at every pixel whose start noise
+/// lies outside [0, 1];</item>
+/// <item>per step g = ∇ mean_i ℓ_i, x′ ← clamp(x′ − s·g/(‖g‖ + 1e-10), 0, 1) with ‖g‖ per image: the post-step clamp
+/// is the reference's projection onto [0, 1]ⁿ (its <c>UnconstrainedStep.project</c>), so after the first step x′ is
+/// in [0, 1] and the clamp in the forward changes nothing;</item>
+/// <item>the best iterate of each image (lowest loss seen, the last one included) is returned as the image the
+/// forward saw, clamp(x′), so in [0, 1]. (The reference returns the unclamped x′ when the start was best, and
+/// its models clamp their input first, so the two are the same input.)</item>
+/// </list>
 /// <para>Many layers are inverted in one optimisation: image×layer rows are ordered by layer and the forward is cut
 /// at each row's own layer (rows of layer l leave the batch after block l), so the deepest layer bounds the work.
 /// Rows are processed in independent chunks of at most <see cref="StirSettings.MaxRows"/>. The start noise of image i
@@ -38,6 +76,12 @@ public sealed record Inversion(Tensor Images, double[] RelativeError) : IDisposa
 /// </summary>
 public static class StirInversion
 {
+    /// <summary>
+    /// Names the algorithm (start, loss, step): part of every inversion-cache key, so a change to it, such as the move
+    /// from a clamped start to the reference's, never reuses inversions made the old way.
+    /// </summary>
+    public const string Method = "super-noise N(0,1) start, clamp in the forward, normalised L2 step, projection onto [0,1]";
+
     sealed record Group(int Layer, long ImageStart, long Count);
 
     /// <summary>
@@ -49,7 +93,8 @@ public static class StirInversion
     public static Dictionary<int, Inversion> Invert(VisionTransformer model, Tensor images01, IReadOnlyList<int> layers,
         Normalization norm, StirSettings settings, long seed, Device device, IProgress<(int done, int total)>? progress = null)
     {
-        CheckSettings(settings);
+        if (settings is null) throw new InvariscopeException("settings: null");
+        settings.Validate();
         var take = LayerRepresentations.CheckLayers(layers, model.Config.Depth, nameof(layers));
         LayerRepresentations.CheckImages(model.Config, images01, nameof(images01));
         LayerRepresentations.CheckRepresentation(model, settings.Representation);
@@ -100,7 +145,7 @@ public static class StirInversion
     }
 
     /// <summary>Start noise N(0, 1) (N,C,H,W) on the CPU; image i's is drawn from a generator seeded by (seed, i) only.</summary>
-    static Tensor StartNoise(long seed, long[] shape)
+    internal static Tensor StartNoise(long seed, long[] shape)
     {
         using var scope = NewDisposeScope();
         var parts = new Tensor[shape[0]];
@@ -120,22 +165,22 @@ public static class StirInversion
         List<Group> groups, Normalization norm, StirSettings settings, Device device, Action stepDone)
     {
         using var chunkScope = NewDisposeScope();
-        // Out-of-place clamp: cat of one tensor and .to(its own device) may return views of the shared noise.
-        var x = cat(groups.Select(g => noise.narrow(0, g.ImageStart, g.Count)).ToList(), dim: 0).to(device).clamp(Scalars.Zero, Scalars.One);
+        // A copy: cat of one tensor and .to(its own device) may return views of the shared noise, which x′ must not overwrite.
+        var x = cat(groups.Select(g => noise.narrow(0, g.ImageStart, g.Count)).ToList(), dim: 0).to(device).clone();
         var tgt = groups.Select(g => targets[g.Layer].narrow(0, g.ImageStart, g.Count).to(device)).ToArray();
         var tnorm = tgt.Select(t => t.norm(1)).ToArray();
-        var best = x.clone();
+        var best = x.clamp(Scalars.Zero, Scalars.One);
         using var infinity = double.PositiveInfinity.ToScalar();
         var bestLoss = full(x.shape[0], infinity, dtype: float32, device: device);
         x.requires_grad_(true);
         using var stepSize = settings.StepSize.ToScalar(); // scalars outlive the native calls (see Runtime/Scalars)
         using var tiny = 1e-10.ToScalar();
 
-        void Keep(Tensor loss)
+        void Keep(Tensor loss, Tensor seen)
         {
             using var scope = NewDisposeScope();
             var improved = loss < bestLoss;
-            best.copy_(where(improved.view(-1, 1, 1, 1), x, best));
+            best.copy_(where(improved.view(-1, 1, 1, 1), seen, best));
             bestLoss.copy_(where(improved, loss, bestLoss));
         }
 
@@ -143,10 +188,11 @@ public static class StirInversion
         {
             using (var scope = NewDisposeScope())
             {
-                var loss = Losses(model, x, tgt, tnorm, groups, norm, settings.Representation);
+                var seen = x.clamp(Scalars.Zero, Scalars.One); // the forward's clamp: zero gradient outside [0, 1]
+                var loss = Losses(model, seen, tgt, tnorm, groups, norm, settings.Representation);
                 var grad = autograd.grad([loss.mean()], [x])[0];
                 using var _ = no_grad();
-                Keep(loss.detach());
+                Keep(loss.detach(), seen.detach());
                 var gnorm = grad.flatten(1).norm(1).view(-1, 1, 1, 1);
                 x.sub_(grad.div(gnorm.add(tiny, Scalars.One)).mul_(stepSize)).clamp_(Scalars.Zero, Scalars.One);
             }
@@ -154,7 +200,7 @@ public static class StirInversion
         }
         using (no_grad())
         using (var scope = NewDisposeScope())
-            Keep(Losses(model, x, tgt, tnorm, groups, norm, settings.Representation)); // the last iterate, as the reference
+            Keep(Losses(model, x, tgt, tnorm, groups, norm, settings.Representation), x); // the last iterate (in [0, 1]), as the reference
         return (best.cpu().MoveToOuterDisposeScope(), bestLoss.cpu().MoveToOuterDisposeScope());
     }
 
@@ -185,40 +231,5 @@ public static class StirInversion
         }
         if (gi < groups.Count) Take(h, depth);
         return cat(losses, dim: 0).MoveToOuterDisposeScope();
-    }
-
-    static void CheckSettings(StirSettings s)
-    {
-        if (s is null) throw new InvariscopeException("settings: null");
-        if (s.Steps < 1) throw new InvariscopeException($"settings.Steps must be positive, got {s.Steps}");
-        if (!(s.StepSize > 0) || double.IsInfinity(s.StepSize))
-            throw new InvariscopeException($"settings.StepSize must be a positive number, got {s.StepSize}");
-        if (s.MaxRows < 1) throw new InvariscopeException($"settings.MaxRows must be positive, got {s.MaxRows}");
-    }
-}
-
-/// <summary>STIR (Nanda et al. 2022): how far a model m2 shares the invariances that inverted representations of m1 encode.</summary>
-public static class Stir
-{
-    /// <summary>
-    /// STIR(m2 | m1, X) at <paramref name="m2"/>'s layer <paramref name="layer2"/> (0..Depth), given X′ =
-    /// <paramref name="inverted01"/> made on m1 from X = <paramref name="images01"/> (both (N,3,H,W) in [0, 1]):
-    /// linear CKA of m2_l2(X) and m2_l2(X′).
-    /// </summary>
-    public static double Compute(VisionTransformer m2, int layer2, Tensor images01, Tensor inverted01, Normalization norm,
-        Device device, string representation = "tokens")
-    {
-        LayerRepresentations.CheckImages(m2.Config, images01, nameof(images01));
-        LayerRepresentations.CheckImages(m2.Config, inverted01, nameof(inverted01));
-        if (inverted01.shape[0] != images01.shape[0])
-            throw new InvariscopeException($"inverted01: {inverted01.shape[0]} images for {images01.shape[0]} originals");
-        var a = LayerRepresentations.Compute(m2, images01, [layer2], norm, device, representation);
-        try
-        {
-            var b = LayerRepresentations.Compute(m2, inverted01, [layer2], norm, device, representation);
-            try { return Cka.Linear(a[layer2], b[layer2]); }
-            finally { foreach (var t in b.Values) t.Dispose(); }
-        }
-        finally { foreach (var t in a.Values) t.Dispose(); }
     }
 }

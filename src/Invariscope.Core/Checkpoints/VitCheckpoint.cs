@@ -50,7 +50,7 @@ public static class VitCheckpoint
     static VitConfig ResolveConfig(SafetensorsFile file, IReadOnlyDictionary<string, Tensor> weights, string? configPath, string? preset)
     {
         if (configPath is not null && preset is not null)
-            throw new InvariscopeException("give either --config or --preset, not both");
+            throw new InvariscopeException($"config {configPath} and preset {preset}: give one, not both") { Field = "preset" };
         if (configPath is not null) return VitConfig.Load(configPath);
         if (preset is not null)
         {
@@ -59,7 +59,7 @@ public static class VitCheckpoint
         }
         if (file.Metadata.TryGetValue(ConfigKey, out var ours)) return VitConfig.FromJson(ours, $"{file.Path} metadata '{ConfigKey}'");
         if (file.Metadata.TryGetValue("ctor", out var ctor)) return VitConfig.FromJson(ctor, $"{file.Path} metadata 'ctor'");
-        throw new InvariscopeException($"{file.Path}: the checkpoint does not say its architecture; pass --config FILE.json or --preset NAME");
+        throw new InvariscopeException($"{file.Path}: the checkpoint does not say its architecture; set config (an architecture JSON) or preset");
     }
 
     /// <summary>

@@ -17,8 +17,8 @@ public static class PreviewGrid
     /// </summary>
     public static Preview Render(IImageDataset dataset, int n = 64, int scale = 2, int seed = 0)
     {
-        if (n < 1) throw new InvariscopeException($"preview: --n {n} must be >= 1");
-        if (scale < 1 || scale > 16) throw new InvariscopeException($"preview: --scale {scale} must be in 1..16");
+        if (n < 1) throw new InvariscopeException($"n {n}: the preview needs at least 1 image") { Field = "n" };
+        if (scale < 1 || scale > 16) throw new InvariscopeException($"scale {scale}: must be in 1..16") { Field = "scale" };
         if (dataset.Count == 0) throw new InvariscopeException($"{dataset.Name}: the dataset is empty");
         var indices = SeedRng.Permutation(dataset.Count, SeedRng.Mix((ulong)seed, 0x97E)).Take(n).ToArray();
         var images = indices.Select(dataset.GetImage).ToArray();

@@ -7,9 +7,6 @@ namespace Invariscope.Report;
 /// <summary>The report's figures, drawn from loaded result files into <c>figures/</c>; each returns its PNG path (null when the data is absent).</summary>
 public sealed class StudyFigures(StudyResults results, StudyStatisticsResult statistics, string folder)
 {
-    /// <summary>Metrics drawn per layer and over epochs.</summary>
-    public static readonly IReadOnlyList<string> Metrics = ["learning", "forgetting", "cka_divergence"];
-
     string Png(string name) => Path.Combine(folder, FileName(name));
 
     /// <summary>A file-name-safe figure name.</summary>
@@ -83,9 +80,9 @@ public sealed class StudyFigures(StudyResults results, StudyStatisticsResult sta
         var severities = s.Robustness[0].AccuracyBySeverity.Keys.Order().ToList();
         var bySeverity = severities.Select(sev => new EpochSeries($"severity {sev}", epochs,
             s.Robustness.Select(r => r.AccuracyBySeverity.TryGetValue(sev, out var v) ? v : double.NaN).ToArray())).ToList();
-        var rows = s.Analysis.Checkpoints.Where(c => c.Epoch is not null && c.PerLayer.ContainsKey("forgetting")).OrderBy(c => c.Epoch).ToList();
+        var rows = s.Analysis.Checkpoints.Where(c => c.Epoch is not null && c.PerLayer.ContainsKey(MetricNames.Forgetting)).OrderBy(c => c.Epoch).ToList();
         var std = new EpochSeries("std of forgetting across layers", rows.Select(r => r.Epoch!.Value).ToArray(),
-            rows.Select(r => InvarianceMetrics.Aggregate(r.PerLayer["forgetting"].Mean, 0, s.Analysis.Layers.Count - 1, "all").Std).ToArray());
+            rows.Select(r => InvarianceMetrics.Aggregate(r.PerLayer[MetricNames.Forgetting].Mean, 0, s.Analysis.Layers.Count - 1, "all").Std).ToArray());
         return Figures.RobustnessBeside(Png($"robustness_{s.Name}"), $"{s.Label}: corrupted accuracy and std of forgetting", bySeverity, std);
     }
 
@@ -111,9 +108,7 @@ public sealed class StudyFigures(StudyResults results, StudyStatisticsResult sta
     /// <summary>Display name of a metric.</summary>
     public static string Pretty(string metric) => metric switch
     {
-        "learning" => "learning",
-        "forgetting" => "forgetting",
-        "cka_divergence" => "CKA divergence",
+        MetricNames.CkaDivergence => "CKA divergence",
         _ => metric.Replace('_', ' '),
     };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Invariscope.Analysis;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Study;
 
@@ -25,13 +26,13 @@ public static class StudyReport
         Overview(page, results);
 
         page.Heading("Learning and forgetting per layer (final epoch)", 2);
-        Side(page, (fig.PerLayer("forgetting", "Forgetting of invariances per layer"), "Forgetting = 1 − STIR(f | p): pretrained invariances the finetuned layer lost."),
-                   (fig.PerLayer("learning", "Learning of invariances per layer"), "Learning = 1 − STIR(p | f): invariances the finetuned layer gained."));
+        Side(page, (fig.PerLayer(MetricNames.Forgetting, "Forgetting of invariances per layer"), "Forgetting = 1 − STIR(f | p): pretrained invariances the finetuned layer lost."),
+                   (fig.PerLayer(MetricNames.Learning, "Learning of invariances per layer"), "Learning = 1 − STIR(p | f): invariances the finetuned layer gained."));
         Differences(page, statistics);
         FindingsSection.Floors(page, statistics);
 
         page.Heading("CKA divergence per layer (final epoch)", 2);
-        Side(page, (fig.PerLayer("cka_divergence", "CKA divergence per layer"), "1 − linear CKA of p and f on the probe images."));
+        Side(page, (fig.PerLayer(MetricNames.CkaDivergence, "CKA divergence per layer"), "1 − linear CKA of p and f on the probe images."));
 
         page.Heading("Invariance Flow Matrix (final epoch)", 2);
         page.Paragraph("IF(i, j) = STIR(f_j | p_i) − STIR(f_i | p_i). Below the diagonal (j < i): pretrained invariances now found in earlier " +
@@ -48,7 +49,7 @@ public static class StudyReport
         page.Heading("Dynamics over epochs", 2);
         Side(page, (fig.Accuracy(), "Validation and test accuracy per epoch (classification settings)."), (fig.ReconstructionLoss(), "Reconstruction settings: validation L1."));
         foreach (var s in results.Settings)
-            Side(page, StudyFigures.Metrics.Select(m => (fig.Dynamics(s, m), $"{s.Label}: {StudyFigures.Pretty(m)}{MeasuredAt(s, m)}")).ToArray());
+            Side(page, MetricNames.Compared.Select(m => (fig.Dynamics(s, m), $"{s.Label}: {StudyFigures.Pretty(m)}{MeasuredAt(s, m)}")).ToArray());
 
         page.Heading("Robustness: corrupted accuracy and the std of forgetting", 2);
         foreach (var s in results.Settings) Side(page, (fig.Robustness(s), $"{s.Label} (the paper's Fig. 4c)"));

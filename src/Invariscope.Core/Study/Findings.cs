@@ -109,7 +109,7 @@ public static partial class Findings
     static double ShallowChange(AnalysisResults a, int[] shallow)
     {
         var final = a.Final.PerLayer;
-        var metrics = new[] { "learning", "forgetting" }.Where(final.ContainsKey).ToList();
+        var metrics = new[] { MetricNames.Learning, MetricNames.Forgetting }.Where(final.ContainsKey).ToList();
         return metrics.Count == 0 ? double.NaN : shallow.SelectMany(l => metrics.Select(m => final[m].Mean[l])).Average();
     }
 
@@ -124,7 +124,7 @@ public static partial class Findings
         {
             // one run each: the paired probe-image intervals of the per-layer differences, averaged over the shallow layers
             var rows = c.Stats.Differences.Where(x => x.Basis == "probe_images" && x.A == pre.Label && x.B == scratch.Label
-                && x.Metric is "learning" or "forgetting" && shallow.Any(l => pa.Layers[l] == x.Layer)).ToList();
+                && x.Metric is MetricNames.Learning or MetricNames.Forgetting && shallow.Any(l => pa.Layers[l] == x.Layer)).ToList();
             if (rows.Count > 0) (lo, hi, how) = (rows.Average(x => x.Lower), rows.Average(x => x.Upper), "mean of the per-layer 95% probe-image intervals (one run each)");
         }
         string layers = string.Join(", ", shallow.Select(l => pa.Layers[l]));
@@ -139,7 +139,7 @@ public static partial class Findings
         if (c.Pretrained is not { Analysis: { } a } pre) return null;
         var final = a.Final.PerLayer;
         var zero = a.Checkpoints.FirstOrDefault(x => x.Epoch == 0)?.PerLayer;
-        if (!final.TryGetValue("cka_divergence", out var cka) || !final.TryGetValue("forgetting", out var f) || zero?.GetValueOrDefault("forgetting") is not { } floor)
+        if (!final.TryGetValue(MetricNames.CkaDivergence, out var cka) || !final.TryGetValue(MetricNames.Forgetting, out var f) || zero?.GetValueOrDefault(MetricNames.Forgetting) is not { } floor)
             return null;
         double floorUpper = floor.Upper?[0] ?? double.NaN, floorMean = floor.Mean[0];
         double ckaLo = cka.Lower?[0] ?? double.NaN, ckaHi = cka.Upper?[0] ?? double.NaN;

@@ -1,3 +1,4 @@
+using Invariscope.Analysis;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
 
@@ -75,7 +76,7 @@ public static partial class Findings
         foreach (var run in s.Runs.Where(r => r.Analysis is not null))
         {
             var final = run.Analysis!.Final.PerLayer;
-            if (!final.TryGetValue("learning", out var l) || !final.TryGetValue("forgetting", out var f)) return null;
+            if (!final.TryGetValue(MetricNames.Learning, out var l) || !final.TryGetValue(MetricNames.Forgetting, out var f)) return null;
             x.AddRange(l.Mean);
             y.AddRange(f.Mean);
             depth.AddRange(l.Mean.Select((_, k) => (double)k));

@@ -42,7 +42,7 @@ public static class SeedStatistics
                 var (a, b) = (replicated[i], replicated[j]);
                 var layers = a.finals[0].Layers;
                 if (!a.finals.Concat(b.finals).All(f => f.Layers.SequenceEqual(layers))) continue;
-                foreach (var metric in StudyStatistics.ComparedMetrics)
+                foreach (var metric in MetricNames.Compared)
                 {
                     if (!a.finals.Concat(b.finals).All(f => f.Final.PerLayer.ContainsKey(metric))) continue;
                     for (int l = 0; l < layers.Count; l++)

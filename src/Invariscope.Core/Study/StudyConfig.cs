@@ -36,30 +36,22 @@ public sealed record StudySetting
     [JsonIgnore] public string DisplayName => Label ?? Name;
 }
 
-/// <summary>Analysis sizes shared by every setting of a study (see <see cref="AnalysisSettings"/>).</summary>
+/// <summary>
+/// The analysis of every run of a study: all of <see cref="AnalysisOptions"/> (same fields, same defaults), plus
+/// whether runs share their inversions on p. What is the run's own (its checkpoints, its normalisation) comes from
+/// the run (see <see cref="StudyConfig.AnalysisFor"/>).
+/// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-public sealed record StudyAnalysis
+public sealed record StudyAnalysis : AnalysisOptions
 {
-    /// <summary>Probe images (dataset spec); defaults to the robustness ID test data.</summary>
-    [JsonPropertyName("data")] public string? Data { get; init; }
-    /// <summary>Probe images N.</summary>
-    [JsonPropertyName("samples")] public int Samples { get; init; } = 500;
-    /// <summary>STIR seeds.</summary>
-    [JsonPropertyName("seeds")] public int Seeds { get; init; } = 3;
-    /// <summary>Inversion steps.</summary>
-    [JsonPropertyName("steps")] public int Steps { get; init; } = 500;
-    /// <summary>Per-layer confidence intervals (jackknife over probe images, plus the seeds' variance).</summary>
-    [JsonPropertyName("intervals")] public bool Intervals { get; init; } = true;
-    /// <summary>Layers (see <c>analyze --layers</c>).</summary>
-    [JsonPropertyName("layers")] public string Layers { get; init; } = "all";
-    /// <summary>Block representation: tokens, cls or mean.</summary>
-    [JsonPropertyName("representation")] public string Representation { get; init; } = "tokens";
-    /// <summary>Image-layer rows per inversion batch.</summary>
-    [JsonPropertyName("max_rows")] public int MaxRows { get; init; } = 512;
-    /// <summary>Epochs whose learning is measured (one inversion each): all, final, or a list (see <see cref="AnalysisSettings.LearningEpochs"/>).</summary>
-    [JsonPropertyName("learning_epochs")] public string LearningEpochs { get; init; } = "all";
     /// <summary>Share the inversions on p between runs that start from the same backbone (in <c>inversions/</c> of the study).</summary>
-    [JsonPropertyName("share_inversions")] public bool ShareInversions { get; init; } = true;
+    [JsonPropertyName("share_inversions"), JsonPropertyOrder(3)] public bool ShareInversions { get; init; } = true;
+
+    /// <summary>The defaults; <see cref="AnalysisOptions.Data"/> empty means the robustness ID test data.</summary>
+    public StudyAnalysis() { }
+
+    /// <summary>A study's analysis of <paramref name="options"/>.</summary>
+    public StudyAnalysis(AnalysisOptions options) : base(options) { }
 }
 
 /// <summary>Options of the correlation analysis.</summary>
@@ -95,7 +87,7 @@ public sealed record StudyConfig
     [JsonPropertyName("pretrain")] public JsonObject? Pretrain { get; init; }
     /// <summary>The settings compared.</summary>
     [JsonPropertyName("settings")] public IReadOnlyList<StudySetting> Settings { get; init; } = [];
-    /// <summary>Analysis sizes.</summary>
+    /// <summary>The analysis of every run.</summary>
     [JsonPropertyName("analysis")] public StudyAnalysis Analysis { get; init; } = new();
     /// <summary>Robustness suite; null = none.</summary>
     [JsonPropertyName("robustness")] public RobustnessSettings? Robustness { get; init; }
@@ -162,13 +154,14 @@ public sealed record StudyConfig
             SettingConfig(s, null, source);
         }
         PretrainConfig(source);
-        Require(Analysis.Data is not null || Robustness is not null || Settings.All(s => !s.Analyze),
+        Require(!string.IsNullOrEmpty(Analysis.Data) || Robustness is not null || Settings.All(s => !s.Analyze),
             "analysis needs probe images: set analysis.data or robustness.data");
         Robustness?.Validate();
         Require(Statistics.Alpha is > 0 and < 1, $"statistics.alpha must be in (0, 1), got {Statistics.Alpha}");
         Require(Statistics.Robust is "all" or "majority", $"statistics.robust must be all or majority, got '{Statistics.Robust}'");
         Require(Statistics.Permutations >= 99, $"statistics.permutations must be at least 99, got {Statistics.Permutations}");
-        AnalysisFor("x", "x", "vit", null).Validate(checkFiles: false);
+        try { Analysis.ValidateFields(); }
+        catch (InvariscopeException e) when (e.Field is not null) { throw e.Within("analysis", source); }
         return this;
     }
 
@@ -177,12 +170,10 @@ public sealed record StudyConfig
     /// <param name="runFolder">The run analysed.</param>
     /// <param name="normalize">The run's normalisation.</param>
     /// <param name="studyRoot">The study folder (its <c>inversions/</c> is the shared cache), or null for none.</param>
-    public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize, string? studyRoot) => new()
+    public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize, string? studyRoot) => new(Analysis)
     {
-        Pretrained = pretrainedWeights, Finetuned = runFolder, Data = Analysis.Data ?? Robustness?.Data ?? "",
-        Samples = Analysis.Samples, Seeds = Analysis.Seeds, Steps = Analysis.Steps, Intervals = Analysis.Intervals,
-        Layers = Analysis.Layers, Representation = Analysis.Representation, MaxRows = Analysis.MaxRows, Normalize = normalize,
-        LearningEpochs = Analysis.LearningEpochs,
+        Pretrained = pretrainedWeights, Finetuned = runFolder, Normalize = normalize,
+        Data = string.IsNullOrEmpty(Analysis.Data) ? Robustness?.Data ?? "" : Analysis.Data,
         InversionCache = Analysis.ShareInversions && studyRoot is not null ? Path.Combine(studyRoot, InversionsDir) : null,
     };
 

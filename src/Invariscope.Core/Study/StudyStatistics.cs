@@ -73,8 +73,6 @@ public static class StudyStatistics
     public const string Corrupted = "corrupted_accuracy";
     /// <summary>Target name of the OOD accuracy.</summary>
     public const string Ood = "ood_accuracy";
-    /// <summary>Metrics compared between settings.</summary>
-    public static readonly IReadOnlyList<string> ComparedMetrics = ["learning", "forgetting", "cka_divergence"];
 
     /// <summary>Computes everything.</summary>
     public static StudyStatisticsResult Compute(StudyResults results, StudyStatisticsOptions options)
@@ -99,7 +97,7 @@ public static class StudyStatistics
         var rows = analysis.Checkpoints.Where(c => c.Epoch is int e && (includeEpoch0 || e > 0)).OrderBy(c => c.Epoch).ToList();
         if (rows.Count == 0) return null;
         double[][]? Metric(string name) => rows.All(r => r.PerLayer.ContainsKey(name)) ? rows.Select(r => r.PerLayer[name].Mean).ToArray() : null;
-        return new EpochMetricTable(rows.Select(r => r.Epoch!.Value).ToArray(), analysis.Layers, Metric("learning"), Metric("forgetting"), Metric("cka_divergence"));
+        return new EpochMetricTable(rows.Select(r => r.Epoch!.Value).ToArray(), analysis.Layers, Metric(MetricNames.Learning), Metric(MetricNames.Forgetting), Metric(MetricNames.CkaDivergence));
     }
 
     static SettingStatistics ForSetting(SettingResults s, StudyStatisticsOptions options)
@@ -192,7 +190,7 @@ public static class StudyStatistics
             {
                 var (a, b) = (finals[i], finals[j]);
                 if (!a.s.Analysis!.Layers.SequenceEqual(b.s.Analysis!.Layers)) continue;
-                foreach (var metric in ComparedMetrics)
+                foreach (var metric in MetricNames.Compared)
                 {
                     if (!a.last.PerLayer.TryGetValue(metric, out var sa) || !b.last.PerLayer.TryGetValue(metric, out var sb)) continue;
                     if (sa.Replicates is null || sb.Replicates is null || sa.Replicates[0].Length != sb.Replicates[0].Length) continue;

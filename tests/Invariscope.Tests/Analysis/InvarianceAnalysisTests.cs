@@ -66,7 +66,7 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
     public void FinishedCellsAreNotRecomputedOnResume()
     {
         using var outDir = new TestData.TempDir();
-        var settings = Settings(new RunFolder(fx.Run).Weights(2)) with { Seeds = 1, Metrics = ["forgetting", "cka-divergence"] };
+        var settings = Settings(new RunFolder(fx.Run).Weights(2)) with { Seeds = 1, Metrics = [MetricNames.Forgetting, MetricNames.CkaDivergence] };
         var first = new InvarianceAnalysis(settings, new AnalysisFolder(outDir.Path), CPU).Run();
         var cell = new AnalysisFolder(outDir.Path).Cell("epoch_002", 0);
         var stamp = File.GetLastWriteTimeUtc(cell);
@@ -107,12 +107,14 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
             new InvarianceAnalysis(Settings(fx.Run) with { Pretrained = "/nope.safetensors" }, new AnalysisFolder(outDir.Path), CPU).Run()).Message);
         Assert.Contains("'stirr'", Assert.Throws<InvariscopeException>(() =>
             new InvarianceAnalysis(Settings(fx.Run) with { Metrics = ["stirr"] }, new AnalysisFolder(outDir.Path), CPU).Run()).Message);
-        Assert.Contains("fewer than --samples", Assert.Throws<InvariscopeException>(() =>
-            new InvarianceAnalysis(Settings(fx.Run) with { Samples = 1000 }, new AnalysisFolder(outDir.Path), CPU).Run()).Message);
+        var tooMany = Assert.Throws<InvariscopeException>(() =>
+            new InvarianceAnalysis(Settings(fx.Run) with { Samples = 1000 }, new AnalysisFolder(outDir.Path), CPU).Run());
+        Assert.Contains("samples 1000: more than the", tooMany.Message);
+        Assert.Equal("samples", tooMany.Field);
         var (code, _, stderr) = TestData.Cli("analyze", "--pretrained", fx.Pretrained, "--finetuned", "/nope/run", "--data", "synthetic:shapes",
             "--out", outDir.File("o"), "--device", "cpu");
         Assert.Equal(1, code);
-        Assert.Contains("/nope/run", stderr);
+        Assert.Contains("finetuned /nope/run: no such checkpoint or run folder (set with --finetuned)", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
     }
 }

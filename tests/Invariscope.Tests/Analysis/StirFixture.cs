@@ -37,7 +37,7 @@ public sealed class StirFixture : IDisposable
         var (images, labels) = DatasetTensors.Stack(DatasetSpecs.Open("synthetic:shapes?size=16&n=32&seed=9"), TransformSpec.Eval(16, "none"));
         labels.Dispose();
         Images = images;
-        _all = new(() => StirInversion.Invert(Trained, Images, AllLayers, Norm, new StirSettings(Steps: Steps), seed: 7, CPU));
+        _all = new(() => StirInversion.Invert(Trained, Images, AllLayers, Norm, StirSettings.Of(new AnalysisOptions { Steps = Steps }), seed: 7, CPU));
     }
 
     /// <summary>Trained model inverted at every layer 0..Depth, <see cref="Steps"/> steps, seed 7.</summary>

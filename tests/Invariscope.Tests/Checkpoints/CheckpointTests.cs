@@ -69,7 +69,7 @@ public class CheckpointTests
     public void HfWeightsWithoutAnArchitectureAskForOne()
     {
         var e = Assert.Throws<InvariscopeException>(() => VitCheckpoint.Load(TestData.Fixture("hf_vit_tiny32.safetensors")));
-        Assert.Contains("--config", e.Message);
+        Assert.Contains("does not say its architecture; set config (an architecture JSON) or preset", e.Message);
     }
 
     [Fact]

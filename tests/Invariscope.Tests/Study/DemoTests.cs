@@ -10,8 +10,10 @@ public class DemoTests
 {
     /// <summary>The demo at toy sizes: every stage runs, but in seconds.</summary>
     internal static DemoOptions Tiny(string dir) => new(Out: dir, Images: 96, PretrainImages: 96, PretrainEpochs: 1, FinetuneEpochs: 3, TestImages: 40,
-        CorruptionLimit: 12, Corruptions: "gaussian_noise,contrast", Samples: 8, Seeds: 2, Steps: 4, Intervals: true, TrainingSeeds: 1, LearningEpochs: "all",
-        OodB: TinyOod);
+        CorruptionLimit: 12, Corruptions: "gaussian_noise,contrast", TrainingSeeds: 1, OodB: TinyOod)
+    {
+        Analysis = new AnalysisOptions { Samples = 8, Seeds = 2, Steps = 4, Intervals = true, LearningEpochs = "all" },
+    };
 
     /// <summary>
     /// A second in-distribution set as the "OOD" data: after one pretraining epoch the tiny models answer the pale shifted

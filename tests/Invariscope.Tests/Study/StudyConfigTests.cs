@@ -1,3 +1,7 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Invariscope.Analysis;
 using Invariscope.Runtime;
 using Invariscope.Study;
 
@@ -61,7 +65,7 @@ public class StudyConfigTests
     [InlineData("\"analysis\":", "\"analysys\": {}, \"analysis\":", "analysys")]
     [InlineData("\"pretrain\": { \"data\": \"synthetic:shapes?size=16&n=200\", \"epochs\": 2 },", "", "no 'pretrain'")]
     [InlineData("\"corruptions\": \"contrast\"", "\"corruptions\": \"fog2\"", "unknown corruption 'fog2'")]
-    [InlineData("\"samples\": 16", "\"samples\": 2", "--samples 2")]
+    [InlineData("\"samples\": 16", "\"samples\": 2", "s.json: analysis.samples 2: need at least 4 probe images")]
     public void Bad_studies_fail_up_front_with_one_line_naming_the_problem(string from, string to, string expected)
     {
         var message = Error(Good.Replace(from, to));
@@ -84,6 +88,62 @@ public class StudyConfigTests
         Assert.Equal("reconstruction", c.SettingConfig(c.Settings[2], "p").Task);
         Assert.False(c.Settings[2].Robustness);
         Assert.Contains("shift=ood", c.Robustness!.OodData);
+    }
+
+    [Fact]
+    public void The_demo_analysis_is_the_defaults_with_the_demos_own_overrides()
+    {
+        var c = Demo.Config(new DemoOptions());
+        var a = c.AnalysisFor("runs/demo/ft/seed_0/checkpoints/epoch_000.safetensors", "runs/demo/ft/seed_0", "vit", "runs/demo");
+        var d = new AnalysisSettings();
+        // the demo's own values (the analysis.json it wrote before the settings had one home) ...
+        Assert.Equal((128, 1, 200, "final", 640, "synthetic:texture?size=32&n=500&seed=3"), (a.Samples, a.Seeds, a.Steps, a.LearningEpochs, a.MaxRows, a.Data));
+        Assert.Equal(Path.Combine("runs/demo", StudyConfig.InversionsDir), a.InversionCache);
+        // ... and every other field the default
+        var want = new AnalysisSettings(d)
+        {
+            Samples = 128, Seeds = 1, Steps = 200, LearningEpochs = "final", MaxRows = 640,
+            Pretrained = a.Pretrained, Finetuned = a.Finetuned, Data = a.Data, InversionCache = a.InversionCache,
+        };
+        Assert.Equal(want.ToJson(), a.ToJson());
+    }
+
+    [Fact]
+    public void Every_analysis_field_can_be_set_from_a_study()
+    {
+        var custom = new AnalysisOptions
+        {
+            Data = "synthetic:texture?size=16&n=80&seed=8", Samples = 9, SampleSeed = 4, Seeds = 2, Steps = 7, StepSize = 0.25, Layers = "-1",
+            Metrics = [MetricNames.Forgetting, MetricNames.Flow], Representation = "cls", Intervals = false, MaxRows = 100, LearningEpochs = "final",
+        };
+        var section = JsonSerializer.Serialize(custom);
+        var c = StudyConfig.FromJson(Good.Replace("""{ "samples": 16, "seeds": 2, "steps": 10 }""", section), "s.json");
+        var a = c.AnalysisFor("p.safetensors", "runs/ft", "vit", null);
+        var defaults = new AnalysisOptions();
+        var fields = typeof(AnalysisOptions).GetProperties().Where(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null).ToList();
+        Assert.Equal(12, fields.Count);
+        foreach (var p in fields)
+        {
+            string Json(object o) => JsonSerializer.Serialize(p.GetValue(o));
+            Assert.NotEqual(Json(defaults), Json(custom)); // else this test could not see the field dropped
+            Assert.True(Json(custom) == Json(a), $"{p.Name}: the study set {Json(custom)}, the run's analysis has {Json(a)}");
+        }
+    }
+
+    [Theory]
+    [InlineData("\"steps\": 10", "\"steps\": 0", "s.json: analysis.steps 0: must be at least 1", "analysis.steps")]
+    [InlineData("\"steps\": 10", "\"step_size\": 0", "s.json: analysis.step_size 0: must be a positive number", "analysis.step_size")]
+    [InlineData("\"steps\": 10", "\"metrics\": [\"cka-divergence\"]", "s.json: analysis.metrics: unknown metric 'cka-divergence': did you mean 'cka_divergence'?", "analysis.metrics")]
+    [InlineData("\"steps\": 10", "\"pretrained\": \"p.safetensors\"", "pretrained", null)]
+    [InlineData("\"steps\": 10", "\"normalize\": \"none\"", "normalize", null)]
+    [InlineData("\"steps\": 10", "\"inversion_cache\": \"/c\"", "inversion_cache", null)]
+    public void The_analysis_section_is_validated_by_field_and_the_runs_own_fields_are_unknown_there(string from, string to, string expected, string? field)
+    {
+        var e = Assert.Throws<InvariscopeException>(() => StudyConfig.FromJson(Good.Replace(from, to), "s.json"));
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(field, e.Field);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain("--", e.Message);
     }
 
     static string ExampleConfig(string name) => TestData.RepoFile(Path.Combine("configs", name));

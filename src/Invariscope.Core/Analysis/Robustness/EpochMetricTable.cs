@@ -17,9 +17,9 @@ namespace Invariscope.Analysis.Robustness;
 public sealed record EpochMetricTable(
     [property: JsonPropertyName("epochs")] int[] Epochs,
     [property: JsonPropertyName("layers")] IReadOnlyList<string> Layers,
-    [property: JsonPropertyName("learning")] double[][]? Learning,
-    [property: JsonPropertyName("forgetting")] double[][]? Forgetting,
-    [property: JsonPropertyName("cka_divergence")] double[][]? CkaDivergence)
+    [property: JsonPropertyName(MetricNames.Learning)] double[][]? Learning,
+    [property: JsonPropertyName(MetricNames.Forgetting)] double[][]? Forgetting,
+    [property: JsonPropertyName(MetricNames.CkaDivergence)] double[][]? CkaDivergence)
 {
     /// <summary>
     /// Checks the shape: epochs and layers present, at least one layer and one metric, epochs strictly increasing,

@@ -26,7 +26,7 @@ public static class HypothesisGrid
     public const string HeadlineId = "forgetting/std/all";
 
     /// <summary>Combination names in grid order.</summary>
-    public static IReadOnlyList<string> CombinationNames { get; } = ["sum", "diff", "learning", "forgetting", "cka_divergence"];
+    public static IReadOnlyList<string> CombinationNames { get; } = ["sum", "diff", MetricNames.Learning, MetricNames.Forgetting, MetricNames.CkaDivergence];
 
     /// <summary>Aggregate names in grid order (single-layer ranges use only "mean").</summary>
     public static IReadOnlyList<string> AggregateNames { get; } = ["mean", "std", "min", "max"];
@@ -46,9 +46,9 @@ public static class HypothesisGrid
         var list = new List<string>();
         bool l = table.Learning is not null, f = table.Forgetting is not null;
         if (l && f) { list.Add("sum"); list.Add("diff"); }
-        if (l) list.Add("learning");
-        if (f) list.Add("forgetting");
-        if (table.CkaDivergence is not null) list.Add("cka_divergence");
+        if (l) list.Add(MetricNames.Learning);
+        if (f) list.Add(MetricNames.Forgetting);
+        if (table.CkaDivergence is not null) list.Add(MetricNames.CkaDivergence);
         return list;
     }
 
@@ -202,9 +202,9 @@ public static class HypothesisGrid
     {
         "sum" => t.Learning![e][l] + t.Forgetting![e][l],
         "diff" => t.Learning![e][l] - t.Forgetting![e][l],
-        "learning" => t.Learning![e][l],
-        "forgetting" => t.Forgetting![e][l],
-        "cka_divergence" => t.CkaDivergence![e][l],
+        MetricNames.Learning => t.Learning![e][l],
+        MetricNames.Forgetting => t.Forgetting![e][l],
+        MetricNames.CkaDivergence => t.CkaDivergence![e][l],
         _ => throw new InvariscopeException($"Unknown combination '{combination}'."),
     };
 
