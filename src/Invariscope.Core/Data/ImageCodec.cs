@@ -28,13 +28,33 @@ public static class ImageCodec
         return DecodeRgb(bytes, path);
     }
 
+    /// <summary>
+    /// The most pixels one image may declare (8192²). The header is read before any pixel buffer is allocated, so a
+    /// corrupt or hostile header claiming 100000×100000 is refused in one line instead of failing the allocation.
+    /// </summary>
+    public const long MaxPixels = 8192L * 8192;
+
+    /// <summary>Null when <paramref name="path"/> decodes completely; otherwise the one-line reason it does not.</summary>
+    public static string? Problem(string path)
+    {
+        try
+        {
+            DecodeRgb(path);
+            return null;
+        }
+        catch (InvariscopeException e) { return e.Message; }
+    }
+
     /// <summary>Decodes PNG or JPEG bytes to an (H, W, 3) RGB image; <paramref name="source"/> names them in errors.</summary>
     public static Image8 DecodeRgb(byte[] encoded, string source)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
             ?? throw new InvariscopeException($"{source}: not a decodable PNG/JPEG image");
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var (w, h) = (codec.Info.Width, codec.Info.Height);
+        if (w < 1 || h < 1 || (long)w * h > MaxPixels)
+            throw new InvariscopeException($"{source}: the header declares {w}×{h} pixels, outside 1..{MaxPixels} (corrupt header?)");
+        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(info);
         var result = codec.GetPixels(info, bitmap.GetPixels());
         if (result != SKCodecResult.Success)

@@ -6,8 +6,9 @@ namespace Invariscope.Data;
 /// Images in class folders, like torchvision's ImageFolder: <c>root/&lt;class&gt;/&lt;image&gt;.png|jpg|jpeg</c>,
 /// classes sorted by folder name (ordinal), files sorted by name. Opening scans the folders and checks each
 /// file's PNG/JPEG signature (8 bytes); images are decoded to (H, W, 3) RGB on access. A file that fails the
-/// signature check is an error naming it, or, with <c>skipBad</c>, is listed in <see cref="Warnings"/> and left
-/// out. A file that passes the check but fails to decode is an error naming it when it is read.
+/// signature check is an error naming it. With <c>skipBad</c>, every file is decoded once while scanning, and each
+/// one that fails (signature, header size bound, CRC or truncated data) is listed in <see cref="Warnings"/> and left
+/// out; without it, a file that passes the signature check but fails to decode is an error naming it when read.
 /// </summary>
 public sealed class ImageFolderDataset : IImageDataset
 {
@@ -42,14 +43,16 @@ public sealed class ImageFolderDataset : IImageDataset
             int kept = 0;
             foreach (var file in files)
             {
-                bool ok;
-                try { ok = ImageCodec.HasImageSignature(file); }
-                catch (IOException) { ok = false; }
-                if (!ok)
+                bool signed;
+                try { signed = ImageCodec.HasImageSignature(file); }
+                catch (IOException) { signed = false; }
+                if (!signed && !skipBad)
+                    throw new InvariscopeException($"{file}: not a readable PNG/JPEG file (use skip_bad=true to skip bad files)");
+                // skip_bad promises to leave out every file that would fail later, so each one is decoded now
+                var problem = !signed ? $"{file}: not a readable PNG/JPEG file" : skipBad ? ImageCodec.Problem(file) : null;
+                if (problem is not null)
                 {
-                    if (!skipBad)
-                        throw new InvariscopeException($"{file}: not a readable PNG/JPEG file (use skip_bad=true to skip bad files)");
-                    warnings.Add($"{file}: not a readable PNG/JPEG file; skipped");
+                    warnings.Add($"{problem}; skipped");
                     continue;
                 }
                 _paths.Add(file);

@@ -120,6 +120,12 @@ public sealed record TrainConfig
     public TrainConfig Validate(string source = "config")
     {
         void Require(bool ok, string what) { if (!ok) throw new InvariscopeException($"{source}: {what}"); }
+        // an overflowing literal such as 1e400 parses to infinity, which passes every comparison below
+        foreach (var (name, value) in new (string, double?)[] { ("lr", Lr), ("min_lr", MinLr), ("momentum", Momentum),
+                     ("weight_decay", WeightDecay), ("grad_clip", GradClip), ("probe_lr", ProbeLr), ("val_fraction", ValFraction) })
+            Require(value is not double v || double.IsFinite(v), $"{name} must be a finite number, got {value}");
+        Require(Momentum is >= 0 and < 1, $"momentum must be in [0, 1), got {Momentum}");
+        Require(ProbeLr is null or > 0, $"probe_lr must be > 0, got {ProbeLr}");
         Require(Task is "classification" or "reconstruction", $"task must be classification or reconstruction, got '{Task}'");
         Require(Strategy is "scratch" or "ft" or "lp" or "lp-ft" or "hp-ft", $"strategy must be scratch, ft, lp, lp-ft or hp-ft, got '{Strategy}'");
         Require(Strategy == "scratch" || Init is not null, $"strategy '{Strategy}' needs 'init' (a checkpoint to start from)");

@@ -103,3 +103,70 @@ public class ImageFolderDatasetTests
         Assert.Contains(path, e.Message);
     }
 }
+
+/// <summary>PNGs whose signature is right but whose contents are not: a huge declared size, a broken CRC.</summary>
+public class BadPngTests
+{
+    static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
+        }
+        return ~crc;
+    }
+
+    /// <summary>A valid 16×16 PNG whose IHDR then claims <paramref name="w"/>×<paramref name="h"/>, with a correct CRC.</summary>
+    static byte[] ClaimingSize(int w, int h)
+    {
+        var png = ImageCodec.EncodePng(TestFiles.Pattern(16, 16, 4));
+        // signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), ...; the CRC covers type + 13 data bytes
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), w);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), h);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png.AsSpan(12, 17)));
+        return png;
+    }
+
+    /// <summary>A valid PNG with one byte of its IDAT data flipped, so that chunk's CRC no longer matches.</summary>
+    static byte[] WithBadCrc()
+    {
+        var png = ImageCodec.EncodePng(TestFiles.Pattern(16, 16, 4));
+        int idat = png.AsSpan().IndexOf("IDAT"u8);
+        png[idat + 6] ^= 0xFF;
+        return png;
+    }
+
+    [Fact]
+    public void AHugeDeclaredSizeIsOneLineBeforeAnyAllocation()
+    {
+        var e = Assert.Throws<InvariscopeException>(() => ImageCodec.DecodeRgb(ClaimingSize(100000, 100000), "huge.png"));
+        Assert.Contains("huge.png", e.Message);
+        Assert.Contains("100000×100000", e.Message);
+        Assert.Equal(16, ImageCodec.DecodeRgb(ClaimingSize(16, 16), "same.png").Width); // the CRC rewrite itself is sound
+    }
+
+    [Fact]
+    public void SkipBadLeavesOutEveryUndecodableFileAndReportsIt()
+    {
+        using var dir = new TempDir();
+        var cls = dir.Sub("a");
+        File.WriteAllBytes(Path.Combine(cls, "good.png"), ImageCodec.EncodePng(TestFiles.Pattern(16, 16, 1)));
+        var huge = Path.Combine(cls, "huge.png");
+        var crc = Path.Combine(cls, "crc.png");
+        File.WriteAllBytes(huge, ClaimingSize(100000, 100000));
+        File.WriteAllBytes(crc, WithBadCrc());
+
+        var ds = new ImageFolderDataset(dir.Path, skipBad: true);
+        Assert.Equal(1, ds.Count);
+        Assert.EndsWith("good.png", ds.PathOf(0));
+        Assert.Equal(2, ds.Warnings.Count);
+        Assert.Contains(ds.Warnings, w => w.Contains(huge));
+        Assert.Contains(ds.Warnings, w => w.Contains(crc));
+
+        var strict = new ImageFolderDataset(dir.Path); // without skip_bad each fails, naming itself, when read
+        foreach (var i in Enumerable.Range(0, strict.Count).Where(i => !strict.PathOf(i).EndsWith("good.png")))
+            Assert.Contains(strict.PathOf(i), Assert.Throws<InvariscopeException>(() => strict.GetImage(i)).Message);
+    }
+}

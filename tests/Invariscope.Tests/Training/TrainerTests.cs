@@ -194,4 +194,17 @@ public class TrainerTests
         Assert.Throws<InvariscopeException>(() => Tiny.With("strategy", "ft").Validate()); // ft needs init
         Assert.Throws<InvariscopeException>(() => Tiny.With("epochs", "many"));
     }
+
+    [Theory]
+    [InlineData("lr", "1e400")]
+    [InlineData("weight_decay", "1e400")]
+    [InlineData("grad_clip", "1e999")]
+    [InlineData("probe_lr", "1e400")]
+    [InlineData("momentum", "1")]
+    public void OverflowingOrOutOfRangeNumbersAreOneLineNamingTheField(string field, string value)
+    {
+        var e = Assert.Throws<InvariscopeException>(() => Tiny.With(field, value).Validate("exp.json"));
+        Assert.StartsWith("exp.json: " + field, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
 }

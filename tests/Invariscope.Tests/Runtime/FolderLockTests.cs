@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using Invariscope.Runtime;
+
+namespace Invariscope.Tests.Runtime;
+
+public class FolderLockTests
+{
+    [Fact]
+    public void ASecondWriterIsRefusedNamingTheFolderAndHolder()
+    {
+        using var dir = new TestData.TempDir();
+        using (FolderLock.Acquire(dir.Path))
+        {
+            var e = Assert.Throws<InvariscopeException>(() => FolderLock.Acquire(dir.Path));
+            Assert.Contains(dir.Path, e.Message);
+            Assert.Contains($"process {Environment.ProcessId}", e.Message);
+        }
+        using var again = FolderLock.Acquire(dir.Path); // released on dispose
+    }
+
+    [Fact]
+    public void AnotherProcessHoldingItBlocksAndItsDeathReleasesIt()
+    {
+        using var dir = new TestData.TempDir();
+        // flock(1) from util-linux holds the same kind of lock .NET takes; kill -9 it and the kernel drops the lock
+        var lockFile = Path.Combine(dir.Path, FolderLock.FileName);
+        var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockFile, "sleep", "60"]) { UseShellExecute = false })!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            InvariscopeException? refused = null;
+            while (refused is null && DateTime.UtcNow < deadline)
+            {
+                try { FolderLock.Acquire(dir.Path).Dispose(); Thread.Sleep(50); } // flock(1) may not hold it yet
+                catch (InvariscopeException e) { refused = e; }
+            }
+            Assert.NotNull(refused);
+            Assert.Contains(dir.Path, refused!.Message);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+        }
+        using var mine = FolderLock.Acquire(dir.Path); // the dead holder's lock does not block
+    }
+}
