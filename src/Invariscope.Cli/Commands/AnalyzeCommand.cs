@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Invariscope.Analysis;
+using Invariscope.Models;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -19,7 +20,12 @@ public static class AnalyzeCommand
         var samples = new Option<int>("--samples") { Description = "probe images N", DefaultValueFactory = _ => d.Samples };
         var seeds = new Option<int>("--seeds") { Description = "inversion seeds (mean and std over them)", DefaultValueFactory = _ => d.Seeds };
         var steps = new Option<int>("--steps") { Description = "inversion iterations (STIR default 1000, the paper 500)", DefaultValueFactory = _ => d.Steps };
-        var layers = new Option<string>("--layers") { Description = "all (blocks + pooled feature), N = last N, or a list like 0,5,-1", DefaultValueFactory = _ => d.Layers };
+        var layers = new Option<string>("--layers")
+        {
+            Description = "layers to analyse: all (every block and pre_logits), last:N, or a list of indices (0..D-1 blocks, D = pre_logits, " +
+                          "negatives from the end) and names (block3, final_norm, pre_logits)",
+            DefaultValueFactory = _ => d.Layers,
+        };
         var normalize = new Option<string?>("--normalize") { Description = "normalisation inside the forward pass; default: the run's, else vit (mean = std = 0.5)" };
         var representation = new Option<string>("--representation") { Description = "block representation: tokens (all, flattened), cls or mean", DefaultValueFactory = _ => d.Representation };
         var maxRows = new Option<int>("--max-rows") { Description = "image-layer rows per inversion batch (memory)", DefaultValueFactory = _ => d.MaxRows };
@@ -35,6 +41,7 @@ public static class AnalyzeCommand
         command.SetAction(parse =>
         {
             var fin = parse.GetValue(finetuned)!;
+            LayerSelection.Parse(parse.GetValue(layers), "--layers"); // the syntax, named by its flag; the range is checked on the model
             var settings = new AnalysisSettings
             {
                 Pretrained = parse.GetValue(pretrained)!, Finetuned = fin, Data = parse.GetValue(data)!,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Invariscope.Models;
 using Invariscope.Runtime;
 
 namespace Invariscope.Analysis;
@@ -26,7 +27,7 @@ public sealed record AnalysisSettings
     [JsonPropertyName("steps")] public int Steps { get; init; } = 500;
     /// <summary>Inversion step size.</summary>
     [JsonPropertyName("step_size")] public double StepSize { get; init; } = 0.5;
-    /// <summary>Layers: all (blocks and the pooled feature), N = the last N, or a list (negatives from the end).</summary>
+    /// <summary>Layers, in the grammar of <see cref="LayerSelection.Parse"/>: all (every block and pre_logits), last:N, or a list of indices and names.</summary>
     [JsonPropertyName("layers")] public string Layers { get; init; } = "all";
     /// <summary>Metrics: stir, learning, forgetting, cka-divergence, flow.</summary>
     [JsonPropertyName("metrics")] public IReadOnlyList<string> Metrics { get; init; } = AllMetrics;
@@ -75,6 +76,7 @@ public sealed record AnalysisSettings
         foreach (var m in Metrics)
             Require(AllMetrics.Contains(m), $"--metrics: unknown metric '{m}' (known: {string.Join(", ", AllMetrics)})");
         Require(Metrics.Count > 0, "--metrics: nothing to compute");
+        LayerSelection.Parse(Layers, "layers"); // the syntax; the range needs the model's depth
         Require(Representation is "tokens" or "cls" or "mean", $"--representation {Representation}: expected tokens, cls or mean");
         LearningAt(1, 1); // epoch 0 and single checkpoints never read the list: ask about another epoch so a bad list fails here
         return this;

@@ -50,7 +50,7 @@ public sealed record StudyAnalysis
     [JsonPropertyName("steps")] public int Steps { get; init; } = 500;
     /// <summary>Per-layer confidence intervals (jackknife over probe images, plus the seeds' variance).</summary>
     [JsonPropertyName("intervals")] public bool Intervals { get; init; } = true;
-    /// <summary>Layers (see <c>analyze --layers</c>).</summary>
+    /// <summary>Layers: all, last:N, or a list of indices and names (see <c>analyze --layers</c> and <see cref="Models.LayerSelection"/>).</summary>
     [JsonPropertyName("layers")] public string Layers { get; init; } = "all";
     /// <summary>Block representation: tokens, cls or mean.</summary>
     [JsonPropertyName("representation")] public string Representation { get; init; } = "tokens";
