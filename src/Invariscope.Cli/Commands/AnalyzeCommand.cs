@@ -22,8 +22,7 @@ public static class AnalyzeCommand
         var steps = new Option<int>("--steps") { Description = "inversion iterations (STIR default 1000, the paper 500)", DefaultValueFactory = _ => d.Steps };
         var layers = new Option<string>("--layers")
         {
-            Description = "layers to analyse: all (every block and pre_logits), last:N, or a list of indices (0..D-1 blocks, D = pre_logits, " +
-                          "negatives from the end) and names (block3, final_norm, pre_logits)",
+            Description = CommonOptions.LayersDescription("to analyse"),
             DefaultValueFactory = _ => d.Layers,
         };
         var normalize = new Option<string?>("--normalize") { Description = "normalisation inside the forward pass; default: the run's, else vit (mean = std = 0.5)" };

@@ -35,8 +35,7 @@ public static class BenchCommand
         var images = new Option<int>("--images") { Description = "images inverted", DefaultValueFactory = _ => 128 };
         var layers = new Option<string>("--layers")
         {
-            Description = "layers inverted: all (every block and pre_logits), last:N, or a list of indices (0..D-1 blocks, D = pre_logits, " +
-                          "negatives from the end) and names (block3, final_norm, pre_logits)",
+            Description = CommonOptions.LayersDescription("to invert"),
             DefaultValueFactory = _ => "all",
         };
         var steps = new Option<int>("--steps") { Description = "inversion steps", DefaultValueFactory = _ => 50 };

@@ -31,9 +31,8 @@ public static class ExtractCommand
         };
         var layers = new Option<string?>("--layers")
         {
-            Description = "layers to dump: all (every block and pre_logits), last:N, or a list of indices (0..D-1 blocks, D = pre_logits, " +
-                          "negatives from the end) and names (block3, final_norm, pre_logits); default: every block, final_norm and pre_logits. " +
-                          "logits are written whenever final_norm or pre_logits is",
+            Description = CommonOptions.LayersDescription("to dump", "every block, final_norm and pre_logits") +
+                          "; logits are written too whenever final_norm or pre_logits is",
         };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 64 };
         var output = new Option<string>("--out") { Description = "output .safetensors file", Required = true };

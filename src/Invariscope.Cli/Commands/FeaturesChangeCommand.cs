@@ -27,9 +27,7 @@ public static class FeaturesChangeCommand
         var data = new Option<string>("--data") { Description = "dataset spec (see 'invariscope data --help')", Required = true };
         var layers = new Option<string?>("--layers")
         {
-            Description = "layers to compare: pre_logits (default), all (every block and pre_logits), last:N, or a list of indices " +
-                          "(0..D-1 blocks, D = pre_logits, negatives from the end) and names (block3, final_norm, pre_logits); " +
-                          "blocks and final_norm are flattened over tokens",
+            Description = CommonOptions.LayersDescription("to compare", "pre_logits") + "; blocks and final_norm are flattened over tokens",
         };
         var limit = new Option<int?>("--limit") { Description = "at most N examples (a seeded random subset)" };
         var seed = new Option<int>("--seed") { Description = "seed of the --limit subset", DefaultValueFactory = _ => 0 };

@@ -94,7 +94,7 @@ public static class Representations
                 progress?.Report(((int)Math.Min(n, start + batchSize), (int)n));
             }
             static Tensor Concat(List<Tensor> list) => list.Count == 1 ? list[0].alias() : cat(list, dim: 0);
-            return new VitIntermediates(parts.ToDictionary(kv => kv.Key, kv => Concat(kv.Value)),
+            return new VitIntermediates(new SortedDictionary<LayerId, Tensor>(parts.ToDictionary(kv => kv.Key, kv => Concat(kv.Value))),
                 logitParts.Count > 0 ? Concat(logitParts) : null);
         }
         finally

@@ -192,7 +192,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>Outputs of <see cref="VisionTransformer.ForwardIntermediates"/>. Disposing frees them all.</summary>
-/// <param name="Layers">Each layer asked for → its output: (B,T,D) for blocks and final_norm, (B,D) for pre_logits.</param>
+/// <param name="Layers">Each layer asked for → its output, in depth order: (B,T,D) for blocks and final_norm, (B,D) for pre_logits.</param>
 /// <param name="Logits">Head output (B,K), or null when not asked for, without a head, or when the pass stopped before it.</param>
 public sealed record VitIntermediates(IReadOnlyDictionary<LayerId, Tensor> Layers, Tensor? Logits) : IDisposable
 {
