@@ -29,6 +29,15 @@ public static class CommonOptions
         return (device, torchLib);
     }
 
+    /// <summary>
+    /// <c>--layers</c>, one grammar for every command (see <see cref="Models.LayerSelection"/>): <paramref name="what"/>
+    /// says what the layers are for, <paramref name="byDefault"/> what is taken without the flag (null: an option with a
+    /// default value, which the help shows itself).
+    /// </summary>
+    public static string LayersDescription(string what, string? byDefault = null) =>
+        $"layers {what}: all (every block and pre_logits), last:N, or a comma list of indices (0..D-1 = blocks, D = pre_logits, " +
+        "negatives from the end) and names (block3, final_norm, pre_logits)" + (byDefault is null ? "" : $"; default: {byDefault}");
+
     /// <summary>Initialises libtorch from the parsed options and resolves the device.</summary>
     public static TorchSharp.torch.Device Resolve(ParseResult parse, Option<string> device, Option<string?> torchLib)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Invariscope.Analysis;
+using Invariscope.Models;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -22,7 +23,11 @@ public static class AnalyzeCommand
         var steps = new Option<int>("--steps") { Description = "inversion iterations (the paper's 500; the reference library's default is 1000)", DefaultValueFactory = _ => d.Steps };
         var stepSize = new Option<double>("--step-size") { Description = "pixel-space L2 length of each normalised inversion step", DefaultValueFactory = _ => d.StepSize };
         var learningEpochs = new Option<string>("--learning-epochs") { Description = "epochs of a run folder whose learning is measured (one inversion each): all, final, or a list", DefaultValueFactory = _ => d.LearningEpochs };
-        var layers = new Option<string>("--layers") { Description = "all (blocks + pooled feature), N = last N, or a list like 0,5,-1", DefaultValueFactory = _ => d.Layers };
+        var layers = new Option<string>("--layers")
+        {
+            Description = CommonOptions.LayersDescription("to analyse"),
+            DefaultValueFactory = _ => d.Layers,
+        };
         var normalize = new Option<string?>("--normalize") { Description = "normalisation inside the forward pass; default: the run's, else vit (mean = std = 0.5)" };
         var representation = new Option<string>("--representation") { Description = "block representation: tokens (all, flattened), cls or mean", DefaultValueFactory = _ => d.Representation };
         var maxRows = new Option<int>("--max-rows") { Description = "image-layer rows per inversion batch (memory)", DefaultValueFactory = _ => d.MaxRows };
@@ -39,6 +44,7 @@ public static class AnalyzeCommand
         command.SetAction(parse =>
         {
             var fin = parse.GetValue(finetuned)!;
+            LayerSelection.Parse(parse.GetValue(layers), "--layers"); // the syntax, named by its flag; the range is checked on the model
             var settings = new AnalysisSettings
             {
                 Pretrained = parse.GetValue(pretrained)!, Finetuned = fin, Data = parse.GetValue(data)!,

@@ -33,7 +33,11 @@ public static class BenchCommand
     {
         var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
         var images = new Option<int>("--images") { Description = "images inverted", DefaultValueFactory = _ => 128 };
-        var layers = new Option<string>("--layers") { Description = "all (0..depth, depth = pre_logits) or a comma list", DefaultValueFactory = _ => "all" };
+        var layers = new Option<string>("--layers")
+        {
+            Description = CommonOptions.LayersDescription("to invert"),
+            DefaultValueFactory = _ => "all",
+        };
         var steps = new Option<int>("--steps") { Description = "inversion steps (the analysis's default is 500)", DefaultValueFactory = _ => 50 };
         var maxRows = new Option<int>("--max-rows") { Description = "image×layer rows per chunk", DefaultValueFactory = _ => new AnalysisOptions().MaxRows };
         var command = new Command("stir", "STIR inversion throughput (all layers in one stacked optimisation, random weights) beside fp32 matmul GFLOP/s.")
@@ -48,7 +52,7 @@ public static class BenchCommand
             int n = parse.GetValue(images), nSteps = parse.GetValue(steps);
             if (n < 2) throw new InvariscopeException($"--images must be at least 2, got {n}");
             var settings = StirSettings.Of(new AnalysisOptions { Steps = nSteps, MaxRows = parse.GetValue(maxRows) }).Validate();
-            var layerList = ParseLayers(parse.GetValue(layers)!, config.Depth);
+            var layerList = LayerSelection.Parse(parse.GetValue(layers)).Resolve(config.Depth);
             double peak = Reference(output, dev);
             using var model = new VisionTransformer(config, seed: 0);
             using var g = new Generator(1);
@@ -61,30 +65,16 @@ public static class BenchCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             Run(settings);
             double seconds = clock.Elapsed.TotalSeconds;
-            long rows = (long)n * layerList.Count;
+            long rows = (long)n * layerList.Length;
             // Forward FLOPs of one step: every row runs the embedding and the blocks up to its own layer (pre_logits: all).
-            double stepFlops = layerList.Sum(l => n * Throughput.ForwardFlopsPerImage(config with { Depth = Math.Min(l + 1, config.Depth), NumClasses = 0 }));
+            double stepFlops = layerList.Sum(l => n * Throughput.ForwardFlopsPerImage(config with { Depth = l.LastBlock(config.Depth) + 1, NumClasses = 0 }));
             double rowSteps = (double)rows * nSteps / seconds;
             double gflops = 3 * stepFlops * nSteps / seconds / 1e9;
-            output.WriteLine($"{name} STIR inversion, {n} images x {layerList.Count} layers ({string.Join(",", layerList)}) = {rows} rows, {nSteps} steps, max rows {settings.MaxRows}: {seconds:F2} s");
+            output.WriteLine($"{name} STIR inversion, {n} images x {layerList.Length} layers ({string.Join(",", layerList)}) = {rows} rows, {nSteps} steps, max rows {settings.MaxRows}: {seconds:F2} s");
             output.WriteLine($"  {rowSteps:F0} row-steps/s = {gflops:F1} GFLOP/s ({gflops / peak:F2} of matmul; step = forward + backward counted as 3x forward of the rows computed)");
             return 0;
         });
         return command;
-    }
-
-    static List<int> ParseLayers(string text, int depth)
-    {
-        if (text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)) return Enumerable.Range(0, depth + 1).ToList();
-        var list = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, out int l) || l < 0 || l > depth)
-                throw new InvariscopeException($"--layers: '{part}' is not a layer in 0..{depth} ({depth} = pre_logits)");
-            list.Add(l);
-        }
-        if (list.Count == 0) throw new InvariscopeException("--layers: empty");
-        return list.Distinct().Order().ToList();
     }
 
     /// <summary>The --preset, --batch-size and --iters options of a model benchmark.</summary>

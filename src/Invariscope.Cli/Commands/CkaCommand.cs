@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Invariscope.Analysis;
 using Invariscope.Formats;
+using Invariscope.Models;
 using Invariscope.Runtime;
 
 namespace Invariscope.Cli.Commands;
@@ -109,28 +110,22 @@ public static class CkaCommand
 }
 
 /// <summary>
-/// Natural order of representation names: <c>block0, block1, …, block10</c> by number, then
-/// <c>final_norm</c>, <c>pre_logits</c>, <c>logits</c>, then any other names in ordinal order.
+/// Natural order of tensor names: layer names (<see cref="LayerId"/>) in depth order (<c>block0, block1, …, block10</c>,
+/// <c>final_norm</c>, <c>pre_logits</c>), then <c>logits</c>, then any other names in ordinal order.
 /// </summary>
 sealed class LayerOrder : IComparer<string>
 {
     public static readonly LayerOrder Instance = new();
-    static readonly string[] Tail = ["final_norm", "pre_logits", "logits"];
 
-    static (int group, long index, string name) Key(string s)
-    {
-        if (s.StartsWith("block", StringComparison.Ordinal) && long.TryParse(s.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out long i))
-            return (0, i, s);
-        int t = Array.IndexOf(Tail, s);
-        return t >= 0 ? (1, t, s) : (2, 0, s);
-    }
+    static (int group, LayerId layer, string name) Key(string s) =>
+        LayerId.TryParse(s, out var layer) ? (0, layer, s) : (s == "logits" ? 1 : 2, default, s);
 
     public int Compare(string? x, string? y)
     {
-        var (gx, ix, nx) = Key(x ?? "");
-        var (gy, iy, ny) = Key(y ?? "");
+        var (gx, lx, nx) = Key(x ?? "");
+        var (gy, ly, ny) = Key(y ?? "");
         int c = gx.CompareTo(gy);
-        if (c == 0) c = ix.CompareTo(iy);
+        if (c == 0) c = lx.CompareTo(ly);
         return c != 0 ? c : string.CompareOrdinal(nx, ny);
     }
 }

@@ -29,10 +29,14 @@ public static class ExtractCommand
         {
             Description = "with --data: normalisation preset (" + string.Join(", ", Normalization.PresetNames) + "); default vit (mean = std = 0.5)",
         };
-        var layers = new Option<string?>("--layers") { Description = "blocks to dump: all (default), N = the last N, or a list like 0,3,-1" };
+        var layers = new Option<string?>("--layers")
+        {
+            Description = CommonOptions.LayersDescription("to dump", "every block, final_norm and pre_logits") +
+                          "; logits are written too whenever final_norm or pre_logits is",
+        };
         var batch = new Option<int>("--batch-size") { Description = "images per forward pass", DefaultValueFactory = _ => 64 };
         var output = new Option<string>("--out") { Description = "output .safetensors file", Required = true };
-        var command = new Command("extract", "Dump per-layer representations: block0..block{L-1}, final_norm, pre_logits, logits.")
+        var command = new Command("extract", "Dump per-layer representations (block0..block{D-1}, final_norm, pre_logits) and the logits.")
         {
             weights, config, preset, input, data, limit, normalize, layers, batch, output,
         };
@@ -45,6 +49,8 @@ public static class ExtractCommand
                 throw new InvariscopeException("extract: give exactly one of --input FILE.safetensors:TENSOR or --data DATASET");
             if (dataSpec is null && (parse.GetValue(limit) is not null || parse.GetValue(normalize) is not null))
                 throw new InvariscopeException("extract: --limit and --normalize apply only with --data");
+            var selection = parse.GetValue(layers) is { } text ? LayerSelection.Parse(text) : null;
+            if (parse.GetValue(batch) < 1) throw new InvariscopeException($"--batch-size must be positive, got {parse.GetValue(batch)}");
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             using var model = VitCheckpoint.Load(parse.GetValue(weights)!, parse.GetValue(config), parse.GetValue(preset));
             var metadata = new Dictionary<string, string> { ["weights"] = Path.GetFullPath(parse.GetValue(weights)!) };
@@ -66,11 +72,15 @@ public static class ExtractCommand
                 metadata["normalize"] = norm;
                 if (parse.GetValue(limit) is int n) metadata["limit"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
-            var selection = LayerSelection.Parse(parse.GetValue(layers));
-            Dictionary<string, Tensor> result;
+            var take = selection?.Resolve(model.Config.Depth) ?? LayerId.Every(model.Config.Depth);
+            var result = new Dictionary<string, Tensor>();
             using (images)
-                result = Representations.Extract(model, images, selection, dev, parse.GetValue(batch),
-                    progress: new ProgressBar("extract"));
+            using (var outputs = Representations.Extract(model, images, take, ImageInput.Normalized, dev, logits: true,
+                       batchSize: parse.GetValue(batch), progress: new ProgressBar("extract")))
+            {
+                foreach (var (layer, t) in outputs.Layers) result[layer.Name] = t.alias();
+                if (outputs.Logits is { } logits) result["logits"] = logits.alias();
+            }
             if (labels is not null) result["labels"] = labels;
             try
             {

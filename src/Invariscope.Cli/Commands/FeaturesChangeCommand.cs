@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Invariscope.Analysis;
 using Invariscope.Checkpoints;
 using Invariscope.Data;
+using Invariscope.Models;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -24,7 +25,10 @@ public static class FeaturesChangeCommand
         var config = new Option<string?>("--config") { Description = "architecture JSON for checkpoints that carry none" };
         var preset = new Option<string?>("--preset") { Description = "named architecture for checkpoints that carry none" };
         var data = new Option<string>("--data") { Description = "dataset spec (see 'invariscope data --help')", Required = true };
-        var layers = new Option<string?>("--layers") { Description = "pre_logits (default), all (every block and pre_logits), or a list like 0,5,-1,pre_logits; blocks are flattened over tokens" };
+        var layers = new Option<string?>("--layers")
+        {
+            Description = CommonOptions.LayersDescription("to compare", "pre_logits") + "; blocks and final_norm are flattened over tokens",
+        };
         var limit = new Option<int?>("--limit") { Description = "at most N examples (a seeded random subset)" };
         var seed = new Option<int>("--seed") { Description = "seed of the --limit subset", DefaultValueFactory = _ => 0 };
         var normalize = new Option<string?>("--normalize") { Description = $"normalisation ({string.Join(", ", Normalization.PresetNames)}); default: the finetuned run's sidecar, else vit" };
@@ -40,7 +44,8 @@ public static class FeaturesChangeCommand
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             var stdout = parse.InvocationConfiguration.Output;
             string pathF = parse.GetValue(finetuned)!, pathS = parse.GetValue(start)!;
-            var selection = FeatureLayers.Parse(parse.GetValue(layers));
+            var selection = LayerSelection.Parse(parse.GetValue(layers) ?? "pre_logits");
+            if (parse.GetValue(batch) < 1) throw new InvariscopeException($"--batch-size must be positive, got {parse.GetValue(batch)}");
             if (parse.GetValue(limit) is < 1) throw new InvariscopeException($"--limit must be positive, got {parse.GetValue(limit)}");
             string norm = Normalization.Parse(parse.GetValue(normalize) ?? EvaluatedCheckpoint.ReadSidecar(pathF)?.Normalize ?? "vit").Name;
             using var modelF = VitCheckpoint.Load(pathF, parse.GetValue(config), parse.GetValue(preset));
@@ -48,7 +53,7 @@ public static class FeaturesChangeCommand
             FeatureChangeRun.CheckSameArchitecture(modelF.Config, pathF, modelS.Config, pathS);
             var dataset = DatasetSpecs.Open(parse.GetValue(data)!);
             if (parse.GetValue(limit) is int n) dataset = dataset.Limit(n, parse.GetValue(seed));
-            var results = FeatureChangeRun.Compare(modelF, modelS, dataset, TransformSpec.Eval(modelF.Config.ImgSize, norm), selection,
+            var results = FeatureChangeRun.Compare(modelF, modelS, dataset, TransformSpec.Eval(modelF.Config.ImgSize, norm), selection.Resolve(modelF.Config.Depth),
                 parse.GetValue(batch), dev, new ProgressBar("features-change"), pathF, pathS);
             static string G(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
             int w = Math.Max(10, results.Max(r => r.Layer.Length));

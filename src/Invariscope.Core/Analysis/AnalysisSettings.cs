@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Invariscope.Data;
+using Invariscope.Models;
 using Invariscope.Runtime;
 
 namespace Invariscope.Analysis;
@@ -26,7 +27,7 @@ public record AnalysisOptions
     [JsonPropertyName("steps")] public int Steps { get; init; } = 500;
     /// <summary>Pixel-space L2 length of each normalised inversion step (the reference's 0.5).</summary>
     [JsonPropertyName("step_size")] public double StepSize { get; init; } = 0.5;
-    /// <summary>Layers: all (blocks and the pooled feature), N = the last N, or a list (negatives from the end).</summary>
+    /// <summary>Layers, in the grammar of <see cref="LayerSelection.Parse"/>: all (every block and pre_logits), last:N, or a list of indices and names.</summary>
     [JsonPropertyName("layers")] public string Layers { get; init; } = "all";
     /// <summary>Metrics (see <see cref="MetricNames.All"/>): stir, learning, forgetting, cka_divergence, flow.</summary>
     [JsonPropertyName("metrics")] public IReadOnlyList<string> Metrics { get; init; } = MetricNames.All;
@@ -59,6 +60,7 @@ public record AnalysisOptions
         foreach (var m in Metrics)
             if (MetricNames.Problem(m) is { } problem) Require(false, "metrics", $"metrics: {problem}");
         Require(Metrics.Count > 0, "metrics", "metrics: nothing to compute");
+        LayerSelection.Parse(Layers, "layers"); // the syntax; the range needs the model's depth
         Require(Representation is "tokens" or "cls" or "mean", "representation", $"representation {Representation}: expected tokens, cls or mean");
         LearningAt(1, 1); // epoch 0 and single checkpoints never read the list: ask about another epoch so a bad list fails here
     }

@@ -33,8 +33,8 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         using var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
         var checkpoints = Checkpoints();
         int depth = p.Config.Depth;
-        var layers = LayerSelection.Parse(settings.Layers).Resolve(depth + 1);
-        var names = layers.Select(l => LayerRepresentations.Name(l, depth)).ToArray();
+        var layers = LayerSelection.Parse(settings.Layers, "layers").Resolve(depth);
+        var names = layers.Select(l => l.Name).ToArray();
         var norm = Normalization.Parse(settings.Normalize);
         var stir = StirSettings.Of(settings);
 
@@ -44,7 +44,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
         labels.Dispose();
         using var _x = x;
-        var pRep = LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation);
+        var pRep = Represent(p, x, layers, norm);
         try
         {
             bool needP = settings.Wants(MetricNames.Forgetting) || settings.Wants(MetricNames.Flow) || settings.Wants(MetricNames.Stir);
@@ -58,7 +58,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         }
         finally
         {
-            foreach (var t in pRep.Values) t.Dispose();
+            pRep.Dispose();
         }
         return AnalysisResults.Collect(settings, folder, checkpoints, names);
     }
@@ -93,7 +93,11 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         return f.Metadata.TryGetValue("epoch", out var e) && int.TryParse(e, out var epoch) ? epoch : null;
     }
 
-    void AnalyzeCheckpoint(VisionTransformer p, AnalyzedCheckpoint ckpt, Tensor x, Dictionary<int, Tensor> pRep, int[] layers, string[] names,
+    /// <summary>The analysis's representation of <paramref name="layers"/> for probe or inverted images in [0, 1].</summary>
+    VitIntermediates Represent(VisionTransformer m, Tensor images01, IReadOnlyList<LayerId> layers, Normalization norm) =>
+        Representations.Extract(m, images01, layers, ImageInput.Pixels(norm), device, settings.Representation);
+
+    void AnalyzeCheckpoint(VisionTransformer p, AnalyzedCheckpoint ckpt, Tensor x, VitIntermediates pRep, LayerId[] layers, string[] names,
         Normalization norm, StirSettings stir, bool needP, bool needF, CancellationToken cancel)
     {
         var todo = Enumerable.Range(0, settings.Seeds).Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
@@ -101,7 +105,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         if (todo.Count == 0 && !wantCka) return;
         using var f = VitCheckpoint.Load(ckpt.Path, settings.Config, settings.Preset);
         CheckSameBackbone(p, f, ckpt.Path);
-        var fRep = LayerRepresentations.Compute(f, x, layers, norm, device, settings.Representation);
+        var fRep = Represent(f, x, layers, norm);
         try
         {
             if (wantCka)
@@ -136,9 +140,8 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                     {
                         var compared = layers.Select(l =>
                         {
-                            var rep = LayerRepresentations.Compute(p, invF[l].Images, [l], norm, device, settings.Representation);
-                            try { return Compare(pRep[l], rep[l]); }
-                            finally { rep[l].Dispose(); }
+                            using var rep = Represent(p, invF[l].Images, [l], norm);
+                            return Compare(pRep[l], rep[l]);
                         }).ToList();
                         pGivenF = compared.Select(c => c.value).ToArray();
                         looPGivenF = Intervals ? compared.Select(c => c.loo!).ToArray() : null;
@@ -152,7 +155,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         }
         finally
         {
-            foreach (var t in fRep.Values) t.Dispose();
+            fRep.Dispose();
         }
     }
 
@@ -160,13 +163,13 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         string.Equals(System.IO.Path.GetFullPath(ckpt.Path), System.IO.Path.GetFullPath(settings.Pretrained), StringComparison.Ordinal);
 
     /// <summary>X'(p, l, seed) for every layer, from the cache or inverted now (and cached). Images (N,3,H,W) per layer.</summary>
-    Dictionary<int, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, int[] layers, string[] names, Normalization norm,
+    Dictionary<LayerId, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, LayerId[] layers, string[] names, Normalization norm,
         StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
     {
         var path = settings.InversionCache is { } cache
             ? System.IO.Path.Combine(cache, _cacheKey ??= InversionCache.Key(p, settings), InversionCache.FileName(seed))
             : folder.PretrainedInversions(seed);
-        var result = new Dictionary<int, Tensor>();
+        var result = new Dictionary<LayerId, Tensor>();
         if (File.Exists(path))
         {
             using var file = Safetensors.Open(path);
@@ -204,8 +207,8 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     /// STIR(f_j | p_i) for every pretrained-layer inversion i: f's layer-j representation of X against that of X'(p, i).
     /// Returns the diagonal (STIR(f_i | p_i)) with its leave-one-out values and, when asked, the full matrix.
     /// </summary>
-    (double[] diagonal, double[][]? loo, double[][]? matrix) CompareOnInversions(VisionTransformer f, Dictionary<int, Tensor> fRep,
-        Dictionary<int, Tensor> invP, int[] layers, Normalization norm, bool fullMatrix)
+    (double[] diagonal, double[][]? loo, double[][]? matrix) CompareOnInversions(VisionTransformer f, VitIntermediates fRep,
+        Dictionary<LayerId, Tensor> invP, LayerId[] layers, Normalization norm, bool fullMatrix)
     {
         var diagonal = new double[layers.Length];
         var loo = Intervals ? new double[layers.Length][] : null;
@@ -213,14 +216,10 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         for (int i = 0; i < layers.Length; i++)
         {
             var compareOn = fullMatrix ? layers : [layers[i]];
-            var rep = LayerRepresentations.Compute(f, invP[layers[i]], compareOn, norm, device, settings.Representation);
-            try
-            {
-                if (matrix is not null) matrix[i] = layers.Select(j => Cka.Linear(fRep[j], rep[j])).ToArray();
-                diagonal[i] = matrix?[i][i] ?? Cka.Linear(fRep[layers[i]], rep[layers[i]]);
-                if (loo is not null) loo[i] = CkaJackknife.LeaveOneOut(fRep[layers[i]], rep[layers[i]]);
-            }
-            finally { foreach (var t in rep.Values) t.Dispose(); }
+            using var rep = Represent(f, invP[layers[i]], compareOn, norm);
+            if (matrix is not null) matrix[i] = layers.Select(j => Cka.Linear(fRep[j], rep[j])).ToArray();
+            diagonal[i] = matrix?[i][i] ?? Cka.Linear(fRep[layers[i]], rep[layers[i]]);
+            if (loo is not null) loo[i] = CkaJackknife.LeaveOneOut(fRep[layers[i]], rep[layers[i]]);
         }
         return (diagonal, loo, matrix);
     }

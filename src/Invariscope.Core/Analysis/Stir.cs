@@ -82,25 +82,25 @@ public static class StirInversion
     /// </summary>
     public const string Method = "super-noise N(0,1) start, clamp in the forward, normalised L2 step, projection onto [0,1]";
 
-    sealed record Group(int Layer, long ImageStart, long Count);
+    sealed record Group(LayerId Layer, long ImageStart, long Count);
 
     /// <summary>
-    /// Inverts <paramref name="model"/> at each of <paramref name="layers"/> (0..Depth; Depth = pre_logits) for the same
+    /// Inverts <paramref name="model"/> at each of <paramref name="layers"/> for the same
     /// images <paramref name="images01"/> (N,3,H,W) in [0, 1], normalised inside by <paramref name="norm"/>. Returns
     /// layer → <see cref="Inversion"/> (caller disposes). <paramref name="progress"/> gets (steps done, total steps) over
     /// all chunks. The model is put in eval mode on <paramref name="device"/>.
     /// </summary>
-    public static Dictionary<int, Inversion> Invert(VisionTransformer model, Tensor images01, IReadOnlyList<int> layers,
+    public static Dictionary<LayerId, Inversion> Invert(VisionTransformer model, Tensor images01, IReadOnlyList<LayerId> layers,
         Normalization norm, StirSettings settings, long seed, Device device, IProgress<(int done, int total)>? progress = null)
     {
         if (settings is null) throw new InvariscopeException("settings: null");
         settings.Validate();
-        var take = LayerRepresentations.CheckLayers(layers, model.Config.Depth, nameof(layers));
-        LayerRepresentations.CheckImages(model.Config, images01, nameof(images01));
-        LayerRepresentations.CheckRepresentation(model, settings.Representation);
+        var take = LayerId.Sorted(layers, model.Config.Depth, nameof(layers));
+        Representations.CheckImages(model.Config, images01, nameof(images01));
+        Representations.CheckRepresentation(model, settings.Representation);
 
         long n = images01.shape[0];
-        var targets = LayerRepresentations.Compute(model, images01, take, norm, device, settings.Representation);
+        var targets = Representations.Extract(model, images01, take, ImageInput.Pixels(norm), device, settings.Representation);
         var images = take.ToDictionary(l => l, _ => zeros(images01.shape, float32));
         var errors = take.ToDictionary(l => l, _ => new double[n]);
         try
@@ -140,7 +140,7 @@ public static class StirInversion
         }
         finally
         {
-            foreach (var t in targets.Values) t.Dispose();
+            targets.Dispose();
         }
     }
 
@@ -161,7 +161,7 @@ public static class StirInversion
     /// Optimises one chunk: rows are the groups' images in order (layer ascending). Returns the best iterates (R,C,H,W)
     /// and their losses (R), both on the CPU, in the caller's dispose scope.
     /// </summary>
-    static (Tensor best, Tensor loss) RunChunk(VisionTransformer model, Tensor noise, Dictionary<int, Tensor> targets,
+    static (Tensor best, Tensor loss) RunChunk(VisionTransformer model, Tensor noise, VitIntermediates targets,
         List<Group> groups, Normalization norm, StirSettings settings, Device device, Action stepDone)
     {
         using var chunkScope = NewDisposeScope();
@@ -214,22 +214,19 @@ public static class StirInversion
         using var scope = NewDisposeScope();
         int depth = model.Config.Depth, gi = 0;
         var losses = new List<Tensor>();
-        void Take(Tensor rows, int layer)
-        {
-            var rep = LayerRepresentations.Represent(model, rows, layer, representation);
-            losses.Add(rep.sub(tgt[gi]).norm(1) / tnorm[gi]);
-            gi++;
-        }
-        var h = model.Embed(LayerRepresentations.Normalize(x, norm));
+        var h = model.Embed(Representations.Normalize(x, norm));
         for (int b = 0; b < depth && gi < groups.Count; b++)
         {
             h = model.Block(b, h);
-            if (groups[gi].Layer != b) continue;
-            long count = groups[gi].Count;
-            Take(h.narrow(0, 0, count), b);
-            h = h.narrow(0, count, h.shape[0] - count);
+            while (gi < groups.Count && groups[gi].Layer.LastBlock(depth) == b) // final_norm and pre_logits leave after the last block
+            {
+                long count = groups[gi].Count;
+                var rep = Representations.FromTokens(model, groups[gi].Layer, h.narrow(0, 0, count), representation);
+                losses.Add(rep.sub(tgt[gi]).norm(1) / tnorm[gi]);
+                gi++;
+                h = h.narrow(0, count, h.shape[0] - count);
+            }
         }
-        if (gi < groups.Count) Take(h, depth);
         return cat(losses, dim: 0).MoveToOuterDisposeScope();
     }
 }

@@ -12,7 +12,7 @@ namespace Invariscope.Models;
 /// <c>blocks.N.{norm1,attn.qkv,attn.proj,norm2,mlp.fc1,mlp.fc2}</c>, <c>norm</c>, <c>fc_norm</c>, <c>head</c>),
 /// so timm checkpoints load strictly and Hugging Face ones after a key rename. Forward runs in timm's
 /// stages: <see cref="ForwardFeatures"/> → <see cref="ForwardHead"/>; <see cref="ForwardIntermediates"/>
-/// gives per-block outputs.
+/// gives the output of any layer (see <see cref="LayerId"/>).
 /// </summary>
 public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 {
@@ -148,44 +148,71 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Per-block outputs (B,T,D) for the selected blocks. With <paramref name="stopEarly"/>, blocks after
-    /// the deepest selected one are not run and the final outputs are null; otherwise the final norm
-    /// (B,T,D), the pooled features (B,D) and, when there is a head, the logits (B,K) are returned too.
+    /// The outputs of <paramref name="layers"/> for normalised images (B,C,H,W): block i and <c>final_norm</c> (B,T,D),
+    /// <c>pre_logits</c> (B,D); null asks for every layer (<see cref="LayerId.Every"/>). Blocks after the deepest layer
+    /// asked for are not run. With <paramref name="logits"/>, the head's output (B,K) comes too whenever the pass
+    /// reaches the head (final_norm or pre_logits asked for) and the model has one.
     /// </summary>
-    public VitIntermediates ForwardIntermediates(Tensor images, LayerSelection? layers = null, bool stopEarly = false)
+    /// <exception cref="InvariscopeException">A layer this model does not have.</exception>
+    public VitIntermediates ForwardIntermediates(Tensor images, IEnumerable<LayerId>? layers = null, bool logits = true)
     {
-        var take = (layers ?? LayerSelection.All).Resolve(Config.Depth);
-        int last = stopEarly ? take[^1] : Config.Depth - 1;
+        var take = LayerId.Sorted(layers ?? LayerId.Every(Config.Depth), Config.Depth, "layers");
         using var scope = NewDisposeScope();
-        var outputs = new SortedDictionary<int, Tensor>();
+        var outputs = new SortedDictionary<LayerId, Tensor>();
+        void Keep(LayerId layer, Tensor t) { if (Array.BinarySearch(take, layer) >= 0) outputs[layer] = t.MoveToOuterDisposeScope(); }
         var x = Embed(images);
-        for (int i = 0; i <= last; i++)
+        for (int i = 0; i <= take[^1].LastBlock(Config.Depth); i++)
         {
             x = blocks[i].call(x);
-            if (Array.BinarySearch(take, i) >= 0) outputs[i] = x.MoveToOuterDisposeScope();
+            Keep(LayerId.OfBlock(i), x);
         }
-        if (last < Config.Depth - 1) return new VitIntermediates(outputs, null, null, null);
+        if (take[^1].IsBlock) return new VitIntermediates(outputs, null);
         var final = FinalNorm(x);
+        Keep(LayerId.FinalNorm, final);
+        bool wantLogits = logits && head is not null;
+        if (!wantLogits && take[^1] != LayerId.PreLogits) return new VitIntermediates(outputs, null);
         var pooled = ForwardHead(final, preLogits: true);
-        var logits = head?.call(pooled).MoveToOuterDisposeScope();
-        return new VitIntermediates(outputs, final.MoveToOuterDisposeScope(), pooled.MoveToOuterDisposeScope(), logits);
+        Keep(LayerId.PreLogits, pooled);
+        return new VitIntermediates(outputs, wantLogits ? head!.call(pooled).MoveToOuterDisposeScope() : null);
+    }
+
+    /// <summary>
+    /// A layer's output from <paramref name="tokens"/>, the output (B,T,D) of block <see cref="LayerId.LastBlock"/>:
+    /// for a block those tokens themselves, for <c>final_norm</c> the final norm of them, for <c>pre_logits</c> their
+    /// pooled, fc-normed feature (B,D). For callers that step through the blocks themselves (STIR's inversion).
+    /// </summary>
+    public Tensor LayerOutput(LayerId layer, Tensor tokens)
+    {
+        layer.Check(Config.Depth, "layer");
+        if (layer.IsBlock) return tokens.alias();
+        using var scope = NewDisposeScope();
+        var final = FinalNorm(tokens);
+        return (layer == LayerId.FinalNorm ? final : ForwardHead(final, preLogits: true)).MoveToOuterDisposeScope();
     }
 }
 
 /// <summary>Outputs of <see cref="VisionTransformer.ForwardIntermediates"/>. Disposing frees them all.</summary>
-/// <param name="Blocks">Block index → that block's output (B,T,D).</param>
-/// <param name="FinalNorm">Tokens after the final norm (B,T,D), or null if stopped early.</param>
-/// <param name="PreLogits">Pooled features after fc_norm (B,D), or null if stopped early.</param>
-/// <param name="Logits">Head output (B,K), or null without a head or if stopped early.</param>
-public sealed record VitIntermediates(
-    IReadOnlyDictionary<int, Tensor> Blocks, Tensor? FinalNorm, Tensor? PreLogits, Tensor? Logits) : IDisposable
+/// <param name="Layers">Each layer asked for → its output, in depth order: (B,T,D) for blocks and final_norm, (B,D) for pre_logits.</param>
+/// <param name="Logits">Head output (B,K), or null when not asked for, without a head, or when the pass stopped before it.</param>
+public sealed record VitIntermediates(IReadOnlyDictionary<LayerId, Tensor> Layers, Tensor? Logits) : IDisposable
 {
+    /// <summary>The output of <paramref name="layer"/>, which must have been asked for.</summary>
+    public Tensor this[LayerId layer] => Layers.TryGetValue(layer, out var t) ? t
+        : throw new KeyNotFoundException($"{layer.Name} was not among the layers asked for");
+
+    /// <summary>Block <paramref name="index"/>'s output (B,T,D).</summary>
+    public Tensor Block(int index) => this[LayerId.OfBlock(index)];
+
+    /// <summary>Tokens after the final norm (B,T,D), or null if not asked for.</summary>
+    public Tensor? FinalNorm => Layers.GetValueOrDefault(LayerId.FinalNorm);
+
+    /// <summary>Pooled features after fc_norm (B,D), or null if not asked for.</summary>
+    public Tensor? PreLogits => Layers.GetValueOrDefault(LayerId.PreLogits);
+
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var t in Blocks.Values) t.Dispose();
-        FinalNorm?.Dispose();
-        PreLogits?.Dispose();
+        foreach (var t in Layers.Values) t.Dispose();
         Logits?.Dispose();
     }
 }

@@ -15,13 +15,16 @@ public sealed class StirFixture : IDisposable
 {
     public const int Steps = 200;
     readonly TestData.TempDir _dir = new();
-    readonly Lazy<Dictionary<int, Inversion>> _all;
+    readonly Lazy<Dictionary<LayerId, Inversion>> _all;
 
     public VisionTransformer Trained { get; }
     public VisionTransformer Fresh { get; }
     public Tensor Images { get; }
     public int Depth => Trained.Config.Depth;
-    public int[] AllLayers => Enumerable.Range(0, Depth + 1).ToArray();
+    /// <summary>Every layer of the index space: block0..block{Depth−1}, pre_logits.</summary>
+    public LayerId[] AllLayers => LayerSelection.All.Resolve(Depth);
+    /// <summary>Index <paramref name="i"/> of the index space (Depth = pre_logits).</summary>
+    public LayerId At(int i) => LayerSelection.Of(i).Resolve(Depth)[0];
     public Normalization Norm => Normalization.None;
 
     public StirFixture()
@@ -40,8 +43,8 @@ public sealed class StirFixture : IDisposable
         _all = new(() => StirInversion.Invert(Trained, Images, AllLayers, Norm, StirSettings.Of(new AnalysisOptions { Steps = Steps }), seed: 7, CPU));
     }
 
-    /// <summary>Trained model inverted at every layer 0..Depth, <see cref="Steps"/> steps, seed 7.</summary>
-    public Dictionary<int, Inversion> AllLayerInversion => _all.Value;
+    /// <summary>Trained model inverted at every layer of the index space, <see cref="Steps"/> steps, seed 7.</summary>
+    public Dictionary<LayerId, Inversion> AllLayerInversion => _all.Value;
 
     public void Dispose()
     {

@@ -10,10 +10,11 @@ namespace Invariscope.Tests.Analysis;
 /// <summary>STIR's sanity properties on a trained micro ViT (Nanda et al. 2022, and the engine's own guarantees).</summary>
 public class StirTests(StirFixture f) : IClassFixture<StirFixture>
 {
-    sealed class Results(Dictionary<int, Inversion> d) : IDisposable
+    /// <summary>Inversions looked up by index of the index space (Depth = pre_logits).</summary>
+    sealed class Results(Dictionary<LayerId, Inversion> d, Func<int, LayerId> at) : IDisposable
     {
-        public Inversion this[int layer] => d[layer];
-        public IReadOnlyCollection<int> Layers => d.Keys;
+        public Inversion this[int layer] => d[at(layer)];
+        public Inversion Get(LayerId layer) => d[layer];
         public void Dispose() { foreach (var v in d.Values) v.Dispose(); }
     }
 
@@ -21,16 +22,15 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
 
     Results Invert(int n, int[] layers, int steps, long seed = 7, int maxRows = 512, string rep = "tokens",
         IProgress<(int, int)>? progress = null) =>
-        new(StirInversion.Invert(f.Trained, Subset(n), layers, f.Norm,
-            StirSettings.Of(new AnalysisOptions { Steps = steps, StepSize = 0.5, MaxRows = maxRows, Representation = rep }), seed, CPU, progress));
+        new(StirInversion.Invert(f.Trained, Subset(n), [.. layers.Select(f.At)], f.Norm,
+            StirSettings.Of(new AnalysisOptions { Steps = steps, StepSize = 0.5, MaxRows = maxRows, Representation = rep }), seed, CPU, progress), f.At);
 
     /// <summary>STIR(m2 | m1, X) at m2's <paramref name="layer"/>: linear CKA of m2's representations of X and of X′ (inverted on m1), as the analysis computes it.</summary>
-    double StirOf(VisionTransformer m2, int layer, Tensor images01, Tensor inverted01)
+    double StirOf(VisionTransformer m2, LayerId layer, Tensor images01, Tensor inverted01)
     {
-        var a = LayerRepresentations.Compute(m2, images01, [layer], f.Norm, CPU);
-        var b = LayerRepresentations.Compute(m2, inverted01, [layer], f.Norm, CPU);
-        try { return Cka.Linear(a[layer], b[layer]); }
-        finally { a[layer].Dispose(); b[layer].Dispose(); }
+        using var a = Representations.Extract(m2, images01, [layer], ImageInput.Pixels(f.Norm), CPU);
+        using var b = Representations.Extract(m2, inverted01, [layer], ImageInput.Pixels(f.Norm), CPU);
+        return Cka.Linear(a[layer], b[layer]);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
         foreach (var l in f.AllLayers)
         {
             double stir = StirOf(f.Trained, l, f.Images, inv[l].Images);
-            Assert.True(stir >= 0.95, $"STIR(m|m) at {LayerRepresentations.Name(l, f.Depth)} = {stir:F4}");
+            Assert.True(stir >= 0.95, $"STIR(m|m) at {l.Name} = {stir:F4}");
             Assert.True(inv[l].MeanRelativeError < 0.2, $"relative error at layer {l}: {inv[l].MeanRelativeError:F4}");
         }
     }
@@ -67,10 +67,10 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
         // block tokens (all T·D tokens of a 4-block net nearly determine the image, so any model agrees) but ≈ 0.94
         // at pre_logits, where the trained model has become invariant to what the fresh one still sees.
         var inv = f.AllLayerInversion;
-        int top = f.Depth;
+        var top = LayerId.PreLogits;
         double self = StirOf(f.Trained, top, f.Images, inv[top].Images);
         double fresh = StirOf(f.Fresh, top, f.Images, inv[top].Images);
-        double freshBlock0 = StirOf(f.Fresh, 0, f.Images, inv[0].Images);
+        double freshBlock0 = StirOf(f.Fresh, LayerId.OfBlock(0), f.Images, inv[LayerId.OfBlock(0)].Images);
         Assert.True(fresh < self - 0.03, $"STIR(fresh|trained) {fresh:F4} vs STIR(trained|trained) {self:F4} at pre_logits");
         Assert.True(fresh < freshBlock0 - 0.03, $"STIR(fresh|trained) pre_logits {fresh:F4} vs block0 {freshBlock0:F4}");
     }
@@ -104,7 +104,7 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
         foreach (var l in new[] { 2, f.Depth })
         {
             // Measured e10/e1 0.54 (block2), 0.34 (pre_logits); e200/e10 0.09, 0.35; kernel settings move them < 1e-3.
-            double e1 = one[l].MeanRelativeError, e10 = ten[l].MeanRelativeError, e200 = f.AllLayerInversion[l].MeanRelativeError;
+            double e1 = one[l].MeanRelativeError, e10 = ten[l].MeanRelativeError, e200 = f.AllLayerInversion[f.At(l)].MeanRelativeError;
             Assert.True(e10 < 0.8 * e1 && e200 < 0.5 * e10, $"layer {l}: errors {e1:F4} (1 step), {e10:F4} (10), {e200:F4} (200)");
         }
     }
@@ -215,42 +215,59 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
     public void RepresentationsHaveTheDocumentedShapesAndMatchTheModel()
     {
         var x = Subset(6);
-        int d = f.Trained.Config.EmbedDim, t = f.Trained.Config.NumTokens, top = f.Depth;
+        int d = f.Trained.Config.EmbedDim, t = f.Trained.Config.NumTokens;
+        var (block1, top) = (LayerId.OfBlock(1), LayerId.PreLogits);
         var expected = new Dictionary<string, long> { ["tokens"] = t * d, ["cls"] = d, ["mean"] = d };
-        using var normed = LayerRepresentations.Compute(f.Trained, x, [top], f.Norm, CPU)[top];
         using var inter = f.Trained.ForwardIntermediates(x);
-        var block1 = inter.Blocks[1];
         foreach (var (rep, width) in expected)
         {
-            var reps = LayerRepresentations.Compute(f.Trained, x, [1, top], f.Norm, CPU, rep, batchSize: 4);
-            try
+            using var reps = Representations.Extract(f.Trained, x, [block1, LayerId.FinalNorm, top], ImageInput.Pixels(f.Norm), CPU, rep, batchSize: 4);
+            Assert.Equal([6, width], reps[block1].shape);
+            Assert.Equal([6, width], reps[LayerId.FinalNorm].shape);
+            Assert.Equal([6, (long)d], reps[top].shape);
+            Tensor Want(Tensor tokens) => rep switch
             {
-                Assert.Equal([6, width], reps[1].shape);
-                Assert.Equal([6, (long)d], reps[top].shape);
-                using var want = rep switch
-                {
-                    "tokens" => block1.flatten(1),
-                    "cls" => block1[.., 0],
-                    _ => block1[.., 1..].mean([1]),
-                };
-                Assert.True(TestData.MaxAbsDiff(reps[1], want) < 1e-5, rep);
-                Assert.True(TestData.MaxAbsDiff(reps[top], inter.PreLogits!) < 1e-5, rep);
-            }
-            finally { foreach (var v in reps.Values) v.Dispose(); }
+                "tokens" => tokens.flatten(1),
+                "cls" => tokens[.., 0],
+                _ => tokens[.., 1..].mean([1]),
+            };
+            using (var want = Want(inter.Block(1))) Assert.True(TestData.MaxAbsDiff(reps[block1], want) < 1e-5, rep);
+            using (var want = Want(inter.FinalNorm!)) Assert.True(TestData.MaxAbsDiff(reps[LayerId.FinalNorm], want) < 1e-5, rep);
+            Assert.True(TestData.MaxAbsDiff(reps[top], inter.PreLogits!) < 1e-5, rep);
         }
-        Assert.Equal("block0", LayerRepresentations.Name(0, top));
-        Assert.Equal("pre_logits", LayerRepresentations.Name(top, top));
     }
 
     [Fact]
-    public void NormalisationIsAppliedInside()
+    public void NormalisationIsAppliedInsideForPixelsAndNotForNormalisedInput()
     {
         var x = Subset(4);
         var vit = Normalization.Parse("vit");
-        var reps = LayerRepresentations.Compute(f.Trained, x, [0], vit, CPU);
-        using var inter = f.Trained.ForwardIntermediates((x - 0.5) / 0.5, Invariscope.Models.LayerSelection.Of(0), stopEarly: true);
-        try { Assert.True(TestData.MaxAbsDiff(reps[0], inter.Blocks[0].flatten(1)) < 1e-5); }
-        finally { reps[0].Dispose(); }
+        var block0 = LayerId.OfBlock(0);
+        using var normed = (x - 0.5) / 0.5;
+        using var pixels = Representations.Extract(f.Trained, x, [block0], ImageInput.Pixels(vit), CPU);
+        using var given = Representations.Extract(f.Trained, normed, [block0], ImageInput.Normalized, CPU);
+        using var inter = f.Trained.ForwardIntermediates(normed, [block0]);
+        Assert.True(TestData.MaxAbsDiff(pixels[block0], inter.Block(0)) < 1e-5);
+        Assert.Equal(0, TestData.MaxAbsDiff(given[block0], inter.Block(0)));
+        Assert.Equal([4L, f.Trained.Config.NumTokens, f.Trained.Config.EmbedDim], given[block0].shape); // no representation: as the model gives it
+        // Pixel input is checked to lie in [0, 1]; normalised input is not.
+        Assert.Contains("[0, 1]", Assert.Throws<InvariscopeException>(() => Representations.Extract(f.Trained, normed, [block0], ImageInput.Pixels(vit), CPU)).Message);
+    }
+
+    [Fact]
+    public void FinalNormCanBeInvertedWithTheOtherLayers()
+    {
+        // final_norm leaves the stacked forward after the last block, next to pre_logits; each row meets its own target.
+        using var both = new Results(StirInversion.Invert(f.Trained, Subset(6), [LayerId.FinalNorm, LayerId.PreLogits, LayerId.OfBlock(f.Depth - 1)],
+            f.Norm, StirSettings.Of(new AnalysisOptions { Steps = 2 }), 7, CPU), f.At);
+        var alone = StirInversion.Invert(f.Trained, Subset(6), [LayerId.FinalNorm], f.Norm, StirSettings.Of(new AnalysisOptions { Steps = 2 }), 7, CPU);
+        try
+        {
+            Assert.True(TestData.MaxAbsDiff(alone[LayerId.FinalNorm].Images, both.Get(LayerId.FinalNorm).Images) < 1e-5);
+            for (int i = 0; i < 6; i++)
+                Assert.Equal(alone[LayerId.FinalNorm].RelativeError[i], both.Get(LayerId.FinalNorm).RelativeError[i], 1e-5);
+        }
+        finally { foreach (var v in alone.Values) v.Dispose(); }
     }
 
     [Fact]
@@ -259,20 +276,19 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
         var x = Subset(4);
         var ok = StirSettings.Of(new AnalysisOptions { Steps = 2 });
         void Fails(string expected, Action act) => Assert.Contains(expected, Assert.Throws<InvariscopeException>(act).Message);
-        Fails("layer 5", () => StirInversion.Invert(f.Trained, x, [5], f.Norm, ok, 0, CPU));
-        Fails("layer -1", () => StirInversion.Invert(f.Trained, x, [0, -1], f.Norm, ok, 0, CPU));
+        Fails("block5 is out of range for a 4-block model", () => StirInversion.Invert(f.Trained, x, [LayerId.OfBlock(5)], f.Norm, ok, 0, CPU));
         Fails("layers", () => StirInversion.Invert(f.Trained, x, [], f.Norm, ok, 0, CPU));
         using var wrongSize = zeros(4, 3, 8, 8);
-        Fails("images01", () => StirInversion.Invert(f.Trained, wrongSize, [0], f.Norm, ok, 0, CPU));
+        Fails("images01", () => StirInversion.Invert(f.Trained, wrongSize, [LayerId.OfBlock(0)], f.Norm, ok, 0, CPU));
         using var outside = x * 2 - 0.5;
-        Fails("images01", () => StirInversion.Invert(f.Trained, outside, [0], f.Norm, ok, 0, CPU));
-        Fails("steps 0", () => StirInversion.Invert(f.Trained, x, [0], f.Norm, ok with { Steps = 0 }, 0, CPU));
-        Fails("step_size -1", () => StirInversion.Invert(f.Trained, x, [0], f.Norm, ok with { StepSize = -1 }, 0, CPU));
-        Fails("max_rows 0", () => StirInversion.Invert(f.Trained, x, [0], f.Norm, ok with { MaxRows = 0 }, 0, CPU));
-        Fails("representation 'pixels'", () => StirInversion.Invert(f.Trained, x, [0], f.Norm, ok with { Representation = "pixels" }, 0, CPU));
+        Fails("images01", () => StirInversion.Invert(f.Trained, outside, [LayerId.OfBlock(0)], f.Norm, ok, 0, CPU));
+        Fails("steps 0", () => StirInversion.Invert(f.Trained, x, [LayerId.OfBlock(0)], f.Norm, ok with { Steps = 0 }, 0, CPU));
+        Fails("step_size -1", () => StirInversion.Invert(f.Trained, x, [LayerId.OfBlock(0)], f.Norm, ok with { StepSize = -1 }, 0, CPU));
+        Fails("max_rows 0", () => StirInversion.Invert(f.Trained, x, [LayerId.OfBlock(0)], f.Norm, ok with { MaxRows = 0 }, 0, CPU));
+        Fails("representation 'pixels'", () => StirInversion.Invert(f.Trained, x, [LayerId.OfBlock(0)], f.Norm, ok with { Representation = "pixels" }, 0, CPU));
         // Slack for rounding: 1e-7 outside [0, 1] is accepted.
         using var slightly = x.clamp(0, 1) + 1e-7;
-        foreach (var inv in StirInversion.Invert(f.Trained, slightly, [0], f.Norm, ok, 0, CPU).Values) inv.Dispose();
+        foreach (var inv in StirInversion.Invert(f.Trained, slightly, [LayerId.OfBlock(0)], f.Norm, ok, 0, CPU).Values) inv.Dispose();
     }
 
     [Fact]
@@ -281,12 +297,12 @@ public class StirTests(StirFixture f) : IClassFixture<StirFixture>
         var x = Subset(4);
         void Once()
         {
-            foreach (var inv in StirInversion.Invert(f.Trained, x, [0, 2, f.Depth], f.Norm, StirSettings.Of(new AnalysisOptions { Steps = 3, MaxRows = 5 }), 1, CPU).Values)
+            foreach (var inv in StirInversion.Invert(f.Trained, x, [f.At(0), f.At(2), LayerId.FinalNorm, LayerId.PreLogits], f.Norm, StirSettings.Of(new AnalysisOptions { Steps = 3, MaxRows = 5 }), 1, CPU).Values)
             {
-                StirOf(f.Fresh, 1, x, inv.Images);
+                StirOf(f.Fresh, LayerId.OfBlock(1), x, inv.Images);
                 inv.Dispose();
             }
-            foreach (var t in LayerRepresentations.Compute(f.Trained, x, [1, f.Depth], f.Norm, CPU, "mean").Values) t.Dispose();
+            Representations.Extract(f.Trained, x, [f.At(1), LayerId.FinalNorm, LayerId.PreLogits], ImageInput.Pixels(f.Norm), CPU, "mean").Dispose();
         }
         Once();
         long before = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;

@@ -18,7 +18,7 @@ public class ParityTests
         using var _ = no_grad();
         using var r = model.ForwardIntermediates(expected["input"]);
         for (int i = 0; i < 4; i++)
-            Assert.True(TestData.MaxAbsDiff(r.Blocks[i], expected[$"block{i}"]) <= Tolerance, $"block{i}");
+            Assert.True(TestData.MaxAbsDiff(r.Block(i), expected[$"block{i}"]) <= Tolerance, $"block{i}");
         Assert.True(TestData.MaxAbsDiff(r.FinalNorm!, expected["final_norm"]) <= Tolerance, "final_norm");
         Assert.True(TestData.MaxAbsDiff(r.PreLogits!, expected["pre_logits"]) <= Tolerance, "pre_logits");
         Assert.True(TestData.MaxAbsDiff(r.Logits!, expected["logits"]) <= Tolerance, "logits");
@@ -43,7 +43,7 @@ public class ParityTests
         Assert.True(TestData.MaxAbsDiff(embedded, expected["hidden0"]) <= Tolerance, "hidden0");
         using var r = model.ForwardIntermediates(expected["input"]);
         for (int i = 0; i < 4; i++) // HF's hidden_states[i+1] is block i's output
-            Assert.True(TestData.MaxAbsDiff(r.Blocks[i], expected[$"hidden{i + 1}"]) <= Tolerance, $"hidden{i + 1}");
+            Assert.True(TestData.MaxAbsDiff(r.Block(i), expected[$"hidden{i + 1}"]) <= Tolerance, $"hidden{i + 1}");
         Assert.True(TestData.MaxAbsDiff(r.Logits!, expected["logits"]) <= Tolerance, "logits");
         foreach (var t in expected.Values) t.Dispose();
     }

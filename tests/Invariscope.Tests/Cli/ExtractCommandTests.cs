@@ -43,19 +43,27 @@ public class ExtractCommandTests
         Assert.True(TestData.MaxAbsDiff(actual["logits"], expected["logits"]) <= 1e-4);
     }
 
-    [Fact]
-    public void LayerSelectionWithPresetWritesOnlyThoseBlocks()
+    [Theory]
+    [InlineData("0,-2", "block0,block3")]                             // -2 is the last block; stops after it: no logits
+    [InlineData("0,-1", "block0,logits,pre_logits")]                  // -1 is pre_logits, and the logits come with it
+    [InlineData("3", "block3")]                                       // index 3, not "the last 3"
+    [InlineData("last:2", "block3,logits,pre_logits")]
+    [InlineData("all", "block0,block1,block2,block3,logits,pre_logits")]
+    [InlineData("final_norm", "final_norm,logits")]
+    public void LayerSelectionWithPresetWritesExactlyThoseLayers(string layers, string expected)
     {
         using var dir = new TestData.TempDir();
         var output = dir.File("reps.safetensors");
         var (code, _, stderr) = TestData.Cli("extract",
             "--weights", TestData.Fixture("timm_vit_tiny32.safetensors"), "--preset", "vit_test_patch4_32",
             "--input", TestData.Fixture("timm_vit_tiny32_expected.safetensors") + ":input",
-            "--layers", "0,-1", "--out", output);
+            "--layers", layers, "--out", output);
         Assert.True(code == 0, stderr);
-        Assert.Contains("block0", LoadAll(output).Keys);
-        Assert.Contains("block3", LoadAll(output).Keys);
-        Assert.DoesNotContain("block1", LoadAll(output).Keys);
+        var actual = LoadAll(output);
+        Assert.Equal(expected, string.Join(",", actual.Keys.Order(StringComparer.Ordinal)));
+        var fixture = TestData.Load("timm_vit_tiny32_expected.safetensors");
+        foreach (var (name, t) in actual)
+            Assert.True(TestData.MaxAbsDiff(t, fixture[name]) <= 1e-4, name);
     }
 
     public static TheoryData<string[], string> BadInputs() => new()
@@ -63,7 +71,9 @@ public class ExtractCommandTests
         { ["--weights", "/nope/w.safetensors", "--input", "IN:input"], "/nope/w.safetensors" },
         { ["--weights", "W", "--input", "IN:no_such_tensor"], "no_such_tensor" },
         { ["--weights", "W", "--input", "IN:logits"], "expected shape (N, 3, 32, 32)" },
-        { ["--weights", "W", "--input", "IN:input", "--layers", "7"], "--layers" },
+        { ["--weights", "W", "--input", "IN:input", "--layers", "7"], "--layers: index 7 is out of range for a 4-block model (valid: 0..4" },
+        { ["--weights", "W", "--input", "IN:input", "--layers", "last"], "--layers 'last': 'last' is not a layer" },
+        { ["--weights", "W", "--input", "IN:input", "--batch-size", "0"], "--batch-size must be positive" },
         { ["--weights", "W", "--input", "IN:input", "--device", "cuda"], "--device cuda" },
         { ["--weights", "W", "--input", "IN:input", "--preset", "vit_nope"], "vit_nope" },
     };

@@ -1,4 +1,5 @@
 using Invariscope.Models;
+using Invariscope.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,10 +35,10 @@ public class VisionTransformerTests
         using var x = randn(2, 3, 32, 32);
         using var _ = no_grad();
         using var all = m.ForwardIntermediates(x);
-        Assert.Equal([0, 1, 2, 3], all.Blocks.Keys);
-        foreach (var t in all.Blocks.Values) Assert.Equal([2L, 65, 64], t.shape);
+        Assert.Equal(["block0", "block1", "block2", "block3", "final_norm", "pre_logits"], all.Layers.Keys.Select(l => l.Name));
+        for (int i = 0; i < 4; i++) Assert.Equal([2L, 65, 64], all.Block(i).shape);
         using var features = m.ForwardFeatures(x);
-        using var lastNormed = m.FinalNorm(all.Blocks[3]);
+        using var lastNormed = m.FinalNorm(all.Block(3));
         // The last intermediate after the final norm equals the features.
         Assert.True(TestData.MaxAbsDiff(lastNormed, features) < 1e-6);
         Assert.True(TestData.MaxAbsDiff(all.FinalNorm!, features) < 1e-6);
@@ -45,6 +46,12 @@ public class VisionTransformerTests
         Assert.True(TestData.MaxAbsDiff(all.PreLogits!, pooled) < 1e-6);
         using var logits = m.call(x);
         Assert.True(TestData.MaxAbsDiff(all.Logits!, logits) < 1e-6);
+        // A layer's output from the tokens of its last block (what STIR's own loop uses) is the same computation.
+        foreach (var layer in LayerId.Every(4))
+        {
+            using var output = m.LayerOutput(layer, all.Block(layer.LastBlock(4)));
+            Assert.Equal(0, TestData.MaxAbsDiff(output, all[layer]));
+        }
     }
 
     [Fact]
@@ -62,19 +69,28 @@ public class VisionTransformerTests
             }
         using var x = randn(1, 3, 32, 32);
         using var _ = no_grad();
-        using (var r = m.ForwardIntermediates(x, LayerSelection.Of(0, 1), stopEarly: true))
+        using (var r = m.ForwardIntermediates(x, [LayerId.OfBlock(1), LayerId.OfBlock(0)]))
         {
-            Assert.Equal([0, 1], r.Blocks.Keys);
+            Assert.Equal([LayerId.OfBlock(0), LayerId.OfBlock(1)], r.Layers.Keys);
             Assert.Null(r.FinalNorm);
             Assert.Null(r.Logits);
         }
         Assert.Equal([1, 1, 0, 0], calls);
-        using (var r = m.ForwardIntermediates(x, LayerSelection.Of(1)))
+        using (var r = m.ForwardIntermediates(x, [LayerId.OfBlock(1), LayerId.PreLogits]))
         {
-            Assert.Equal([1], r.Blocks.Keys);
+            Assert.Equal([LayerId.OfBlock(1), LayerId.PreLogits], r.Layers.Keys);
+            Assert.Null(r.FinalNorm);
             Assert.NotNull(r.Logits);
         }
         Assert.Equal([2, 2, 1, 1], calls);
+        using (var r = m.ForwardIntermediates(x, [LayerId.FinalNorm], logits: false))
+        {
+            Assert.Equal([LayerId.FinalNorm], r.Layers.Keys);
+            Assert.Null(r.Logits);
+        }
+        Assert.Equal([3, 3, 2, 2], calls);
+        Assert.Contains("block4 is out of range for a 4-block model",
+            Assert.Throws<InvariscopeException>(() => m.ForwardIntermediates(x, [LayerId.OfBlock(4)])).Message);
         foreach (var remove in hooks) remove();
     }
 

@@ -22,9 +22,10 @@ public class FolderLockTests
     public void AnotherProcessHoldingItBlocksAndItsDeathReleasesIt()
     {
         using var dir = new TestData.TempDir();
-        // flock(1) from util-linux holds the same kind of lock .NET takes; kill -9 it and the kernel drops the lock
+        // flock(1) from util-linux holds the same kind of lock .NET takes; --close keeps the lock in flock itself (not
+        // in its sleep child), so killing flock is what must release it
         var lockFile = Path.Combine(dir.Path, FolderLock.FileName);
-        var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", lockFile, "sleep", "60"]) { UseShellExecute = false })!;
+        var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", "--close", lockFile, "sleep", "60"]) { UseShellExecute = false })!;
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(20);

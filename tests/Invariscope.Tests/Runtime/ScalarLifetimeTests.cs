@@ -37,7 +37,7 @@ public class ScalarLifetimeTests
     [Theory]
     [InlineData("Analysis", "Stir.cs")]
     [InlineData("Analysis", "MinibatchCka.cs")]
-    [InlineData("Analysis", "LayerRepresentations.cs")]
+    [InlineData("Analysis", "Representations.cs")]
     [InlineData("Models", "VitModules.cs")]
     [InlineData("Models", "VisionTransformer.cs")]
     [InlineData("Training", "Optimizers.cs")]
