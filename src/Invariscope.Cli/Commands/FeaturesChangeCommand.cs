@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Invariscope.Analysis;
 using Invariscope.Checkpoints;
@@ -42,7 +41,7 @@ public static class FeaturesChangeCommand
             string pathF = parse.GetValue(finetuned)!, pathS = parse.GetValue(start)!;
             var selection = FeatureLayers.Parse(parse.GetValue(layers));
             if (parse.GetValue(limit) is < 1) throw new InvariscopeException($"--limit must be positive, got {parse.GetValue(limit)}");
-            string norm = Normalization.Parse(parse.GetValue(normalize) ?? EvaluatedCheckpoint.ReadSidecar(pathF)?.Normalize ?? "vit").Name;
+            string norm = Normalization.Parse(parse.GetValue(normalize) ?? RunFiles.TrainedWith(pathF)?.Normalize ?? "vit").Name;
             using var modelF = VitCheckpoint.Load(pathF, parse.GetValue(config), parse.GetValue(preset));
             using var modelS = VitCheckpoint.Load(pathS, parse.GetValue(config), parse.GetValue(preset));
             FeatureChangeRun.CheckSameArchitecture(modelF.Config, pathF, modelS.Config, pathS);
@@ -68,9 +67,7 @@ public static class FeaturesChangeCommand
                 {
                     ["finetuned"] = pathF, ["start"] = pathS, ["data"] = dataset.Name, ["normalize"] = norm, ["n"] = dataset.Count, ["layers"] = rows,
                 };
-                var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-                if (dir is not null) Directory.CreateDirectory(dir);
-                RunFolder.WriteAtomic(outPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Json.Write(outPath, doc);
                 stdout.WriteLine($"wrote {outPath}");
             }
             return 0;
