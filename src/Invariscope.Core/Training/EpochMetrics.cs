@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Invariscope.Training;
 
-/// <summary>One epoch's numbers. Accuracies are fractions; for reconstruction losses are L1 and accuracies NaN-free zeros.</summary>
+/// <summary>
+/// One epoch's numbers. Accuracies are fractions; for reconstruction losses are L1 and accuracies 0. Without
+/// validation data the validation loss and accuracy are NaN (written as <c>"NaN"</c>, see <see cref="Runtime.Json"/>).
+/// </summary>
 public sealed record EpochMetrics(
     [property: JsonPropertyName("epoch")] int Epoch,
     [property: JsonPropertyName("phase")] string Phase,
