@@ -105,6 +105,7 @@ public sealed record StudyConfig
 
     /// <summary>The value of <c>init</c> that means "the study's pretrained model".</summary>
     public const string PretrainRef = "@pretrain";
+
     /// <summary>The config as JSON.</summary>
     public string ToJson() => Json.Serialize(this);
 
@@ -116,10 +117,7 @@ public sealed record StudyConfig
     }
 
     /// <summary>Parses and validates; <paramref name="source"/> names the file in errors.</summary>
-    public static StudyConfig FromJson(string json, string source)
-    {
-        return Json.Deserialize<StudyConfig>(json, source).Validate(source);
-    }
+    public static StudyConfig FromJson(string json, string source) => Json.Deserialize<StudyConfig>(json, source).Validate(source);
 
     /// <summary>The train config of the pretraining run, or null when the study has none.</summary>
     public TrainConfig? PretrainConfig(string source = "study") =>
