@@ -44,6 +44,9 @@ public static class TestData
         return d.item<double>();
     }
 
+    /// <summary><paramref name="value"/> as the result files hold it (<see cref="Json"/> policy), without the indentation: one line to search.</summary>
+    public static string CompactJson<T>(T value) => System.Text.Json.Nodes.JsonNode.Parse(Json.Serialize(value))!.ToJsonString();
+
     /// <summary>Runs the CLI in-process; returns (exit code, stdout, stderr).</summary>
     public static (int code, string stdout, string stderr) Cli(params string[] args)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Invariscope.Analysis;
 using Invariscope.Models;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -57,25 +58,24 @@ public static class AnalyzeCommand
             }.Validate();
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             var stdout = parse.InvocationConfiguration.Output;
-            var analysis = new InvarianceAnalysis(settings, new AnalysisFolder(parse.GetValue(output)!), dev, stdout.WriteLine,
+            var layout = new AnalysisLayout(parse.GetValue(output)!);
+            var analysis = new InvarianceAnalysis(settings, layout, dev, stdout.WriteLine,
                 label => new ProgressBar(label, "step"));
             var results = analysis.Run();
             Print(stdout, results);
-            stdout.WriteLine($"results: {Path.GetFullPath(Path.Combine(parse.GetValue(output)!, "results.json"))} (+ per_layer.csv, flow.csv, aggregates.csv, inversions.csv)");
+            stdout.WriteLine($"results: {layout.Results} (+ per_layer.csv, flow.csv, aggregates.csv, inversions.csv)");
             return 0;
         });
         return command;
     }
 
-    /// <summary>The normalisation a run folder (or a run's checkpoint) was trained with, if known.</summary>
-    static string? RunNormalization(string finetuned)
-    {
-        var configPath = Directory.Exists(finetuned) ? new RunFolder(finetuned).ConfigPath
-            : Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(finetuned)))!, "config.json");
-        if (!File.Exists(configPath)) return null;
-        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath));
-        return node?["train"]?["normalize"]?.GetValue<string>();
-    }
+    /// <summary>
+    /// The normalisation a run folder (its config.json) or a checkpoint (its sidecar, as <c>evaluate</c> reads it) was
+    /// trained with, if known.
+    /// </summary>
+    static string? RunNormalization(string finetuned) => Directory.Exists(finetuned)
+        ? RunFiles.ReadConfig(new RunLayout(finetuned))?.Normalize
+        : RunFiles.TrainedWith(finetuned)?.Normalize;
 
     static void Print(TextWriter o, AnalysisResults r)
     {

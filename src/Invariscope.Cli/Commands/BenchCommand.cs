@@ -3,6 +3,7 @@ using Invariscope.Analysis;
 using Invariscope.Data;
 using Invariscope.Models;
 using Invariscope.Runtime;
+using Invariscope.Training;
 using static TorchSharp.torch;
 
 namespace Invariscope.Cli.Commands;

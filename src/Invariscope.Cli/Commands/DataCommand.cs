@@ -4,6 +4,7 @@ using Invariscope.Data;
 using Invariscope.Data.Corruptions;
 using Invariscope.Models;
 using Invariscope.Runtime;
+using Invariscope.Training;
 
 namespace Invariscope.Cli.Commands;
 

@@ -1,11 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Invariscope.Data;
+using Invariscope.Evaluation;
 using Invariscope.Models;
 using Invariscope.Runtime;
-using Invariscope.Training;
 
 namespace Invariscope.Cli.Commands;
 
@@ -66,7 +65,7 @@ public static class EvaluateCommand
                         ["checkpoint"] = weights, ["task"] = model.Task, ["normalize"] = model.Normalize, ["data"] = set.Name,
                         ["loss"] = r.Loss, ["accuracy"] = r.Accuracy, ["n"] = r.N,
                     };
-                    Write(prefix + ".json", doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                    Json.Write(prefix + ".json", doc);
                     stdout.WriteLine($"wrote {prefix}.json");
                 }
                 return 0;
@@ -75,19 +74,12 @@ public static class EvaluateCommand
             stdout.Write(report.FormatTable());
             if (prefix is not null)
             {
-                Write(prefix + ".json", report.ToJson());
-                Write(prefix + ".csv", report.ToCsv());
+                AtomicFile.WriteText(prefix + ".json", report.ToJson());
+                AtomicFile.WriteText(prefix + ".csv", report.ToCsv());
                 stdout.WriteLine($"wrote {prefix}.json, {prefix}.csv");
             }
             return 0;
         });
         return command;
-    }
-
-    static void Write(string path, string text)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        RunFolder.WriteAtomic(path, text);
     }
 }

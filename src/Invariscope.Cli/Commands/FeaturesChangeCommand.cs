@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Invariscope.Analysis;
 using Invariscope.Checkpoints;
@@ -47,7 +46,7 @@ public static class FeaturesChangeCommand
             var selection = LayerSelection.Parse(parse.GetValue(layers) ?? "pre_logits");
             if (parse.GetValue(batch) < 1) throw new InvariscopeException($"--batch-size must be positive, got {parse.GetValue(batch)}");
             if (parse.GetValue(limit) is < 1) throw new InvariscopeException($"--limit must be positive, got {parse.GetValue(limit)}");
-            string norm = Normalization.Parse(parse.GetValue(normalize) ?? EvaluatedCheckpoint.ReadSidecar(pathF)?.Normalize ?? "vit").Name;
+            string norm = Normalization.Parse(parse.GetValue(normalize) ?? RunFiles.TrainedWith(pathF)?.Normalize ?? "vit").Name;
             using var modelF = VitCheckpoint.Load(pathF, parse.GetValue(config), parse.GetValue(preset));
             using var modelS = VitCheckpoint.Load(pathS, parse.GetValue(config), parse.GetValue(preset));
             FeatureChangeRun.CheckSameArchitecture(modelF.Config, pathF, modelS.Config, pathS);
@@ -73,9 +72,7 @@ public static class FeaturesChangeCommand
                 {
                     ["finetuned"] = pathF, ["start"] = pathS, ["data"] = dataset.Name, ["normalize"] = norm, ["n"] = dataset.Count, ["layers"] = rows,
                 };
-                var dir = Path.GetDirectoryName(Path.GetFullPath(outPath));
-                if (dir is not null) Directory.CreateDirectory(dir);
-                RunFolder.WriteAtomic(outPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Json.Write(outPath, doc);
                 stdout.WriteLine($"wrote {outPath}");
             }
             return 0;

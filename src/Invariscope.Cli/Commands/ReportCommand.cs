@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Invariscope.Analysis.Robustness;
+using Invariscope.Layout;
 using Invariscope.Report;
 using Invariscope.Study;
 
@@ -21,10 +22,11 @@ public static class ReportCommand
         command.SetAction(parse =>
         {
             var results = StudyResults.Load(parse.GetValue(dir)!);
-            var studyFile = Path.Combine(results.Root, StudyResults.ConfigFile);
+            var layout = new StudyLayout(results.Root);
+            var studyFile = layout.ConfigPath;
             var options = File.Exists(studyFile) ? StudyConfig.Load(studyFile).Statistics : new StudyStatisticsOptions();
             var statistics = StudyStatistics.Compute(results, options);
-            var html = StudyReport.Write(results, statistics, parse.GetValue(output) ?? Path.Combine(results.Root, "report"));
+            var html = StudyReport.Write(results, statistics, parse.GetValue(output) ?? layout.ReportDir);
             var stdout = parse.InvocationConfiguration.Output;
             PrintSummary(stdout, results, statistics);
             if (parse.GetValue(markdown)) stdout.Write(FindingsSection.Markdown(statistics.Findings));

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Invariscope.Training;
+using Invariscope.Evaluation;
+using Invariscope.Layout;
 
 namespace Invariscope.Cli.Commands;
 
@@ -32,8 +33,8 @@ public static class RobustnessCommand
                 Severities = parse.GetValue(severities)!, Limit = parse.GetValue(limit), CifarC = parse.GetValue(cifarC),
                 Seed = parse.GetValue(seed), BatchSize = parse.GetValue(batch),
             }.Validate();
-            var folder = new RunFolder(parse.GetValue(run)!);
-            if (!File.Exists(folder.ConfigPath)) throw new Runtime.InvariscopeException($"{folder.Root}: not a run folder (no config.json)");
+            var folder = new RunLayout(parse.GetValue(run)!);
+            if (!folder.Exists) throw new Runtime.InvariscopeException($"{folder.Root}: not a run folder (no config.json)");
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             var stdout = parse.InvocationConfiguration.Output;
             return Cancellable.Run(parse, cancel =>
@@ -43,7 +44,7 @@ public static class RobustnessCommand
                 foreach (var r in rows)
                     stdout.WriteLine($"{r.Epoch,5} {r.Clean.Accuracy,7:P1} {(r.Ood is null ? "-" : r.Ood.Accuracy.ToString("P1")),7} {r.MeanCorruptedAccuracy,9:P1}  " +
                         string.Join(" ", r.AccuracyBySeverity.Select(kv => $"{kv.Key}:{kv.Value:P1}")));
-                stdout.WriteLine($"results: {Path.Combine(RunRobustness.Folder(folder), "robustness.csv")} (+ epoch_NNN.json)");
+                stdout.WriteLine($"results: {folder.Robustness.Csv} (+ epoch_NNN.json)");
                 return 0;
             }, $"invariscope: stopped; finished epochs are kept, run the same command again to resume");
         });

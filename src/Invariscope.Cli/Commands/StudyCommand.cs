@@ -38,7 +38,7 @@ public static class StudyCommand
             var started = DateTime.UtcNow;
             var (results, statistics) = new StudyRunner(study, root, device, callbacks).Run(cancel);
             var reportClock = System.Diagnostics.Stopwatch.StartNew();
-            var html = StudyReport.Write(results, statistics, Path.Combine(results.Root, "report"));
+            var html = StudyReport.Write(results, statistics, new Layout.StudyLayout(results.Root).ReportDir);
             stdout.WriteLine($"report written in {reportClock.Elapsed.TotalSeconds:F0} s");
             stdout.WriteLine();
             ReportCommand.PrintSummary(stdout, results, statistics);

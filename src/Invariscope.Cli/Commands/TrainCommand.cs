@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -75,7 +76,7 @@ public static class TrainCommand
             config = config with { Device = parse.GetValue(device)! };
             config.Validate("the config");
             var dev = CommonOptions.Resolve(parse, device, torchLib);
-            var run = new RunFolder(parse.GetValue(output)!);
+            var run = new RunLayout(parse.GetValue(output)!);
             var stdout = parse.InvocationConfiguration.Output;
             var trainer = new Trainer(config, run, dev, log: line => stdout.WriteLine(line), onStep: StepBar());
             return Cancellable.Run(parse, cancel =>

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using Invariscope.Training;
 
 namespace Invariscope.Analysis;
 
@@ -42,30 +40,3 @@ public sealed record AnalysisCell(
 public sealed record CkaDivergenceCell(
     [property: JsonPropertyName("divergence")] double[] Divergence,
     [property: JsonPropertyName("loo_divergence")] double[][]? LeaveOneOut);
-
-/// <summary>The folder layout of an analysis: settings, cached inversions on p, finished cells, results.</summary>
-public sealed class AnalysisFolder(string root)
-{
-    /// <summary>The output folder.</summary>
-    public string Root { get; } = Path.GetFullPath(root);
-    /// <summary>The settings.</summary>
-    public string SettingsPath => Path.Combine(Root, "analysis.json");
-    /// <summary>Cached inversions on the pretrained model, one file per seed.</summary>
-    public string PretrainedInversions(int seed) => Path.Combine(Root, "cache", $"inversions_pretrained_s{seed}.safetensors");
-    /// <summary>The STIR cell of a checkpoint and seed.</summary>
-    public string Cell(string checkpoint, int seed) => Path.Combine(Root, "cells", $"{checkpoint}_s{seed}.json");
-    /// <summary>The CKA divergences of a checkpoint (seed-independent).</summary>
-    public string CkaCell(string checkpoint) => Path.Combine(Root, "cells", $"{checkpoint}_cka.json");
-
-    /// <summary>JSON options of every analysis file (NaN and ±inf written as strings, so no result is lost).</summary>
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    /// <summary>Writes a JSON value atomically.</summary>
-    public static void Write<T>(string path, T value) => RunFolder.WriteAtomic(path, JsonSerializer.Serialize(value, Options));
-
-    /// <summary>Reads a JSON value, or default when the file is absent.</summary>
-    public static T? Read<T>(string path) => File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options) : default;
-}

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
-using Invariscope.Training;
+using Invariscope.Layout;
+using Invariscope.Runtime;
 
 namespace Invariscope.Analysis;
 
@@ -56,13 +57,13 @@ public sealed record AnalysisResults(
     [JsonIgnore] public CheckpointResult Final => Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last();
 
     /// <summary>Reads every finished cell and writes results.json, per_layer.csv, flow.csv, aggregates.csv and inversions.csv.</summary>
-    public static AnalysisResults Collect(AnalysisSettings settings, AnalysisFolder folder, IReadOnlyList<AnalyzedCheckpoint> checkpoints, string[] layers)
+    public static AnalysisResults Collect(AnalysisSettings settings, AnalysisLayout folder, IReadOnlyList<AnalyzedCheckpoint> checkpoints, string[] layers)
     {
         var results = new List<CheckpointResult>();
         var diagnostics = new List<InversionDiagnostics>();
         foreach (var ckpt in checkpoints)
         {
-            var cells = Enumerable.Range(0, settings.Seeds).Select(s => AnalysisFolder.Read<AnalysisCell>(folder.Cell(ckpt.Label, s))).OfType<AnalysisCell>().ToList();
+            var cells = Enumerable.Range(0, settings.Seeds).Select(s => Json.Read<AnalysisCell>(folder.Cell(ckpt.Label, s))).OfType<AnalysisCell>().ToList();
             foreach (var c in cells) diagnostics.AddRange(c.Inversions); // pretrained inversions repeat per checkpoint: Distinct below
             var perLayer = new Dictionary<string, LayerSeries>();
             void Add(string name, Func<AnalysisCell, double[]?> pick, Func<AnalysisCell, double[][]?> leaveOneOut, bool dissimilarity)
@@ -86,7 +87,7 @@ public sealed record AnalysisResults(
                 Add(MetricNames.StirFGivenP, c => c.StirFGivenP, c => c.LooFGivenP, false);
                 Add(MetricNames.StirPGivenF, c => c.StirPGivenF, c => c.LooPGivenF, false);
             }
-            if (AnalysisFolder.Read<CkaDivergenceCell>(folder.CkaCell(ckpt.Label)) is { } cka)
+            if (Json.Read<CkaDivergenceCell>(folder.CkaCell(ckpt.Label)) is { } cka)
                 perLayer[MetricNames.CkaDivergence] = new LayerSeries(cka.Divergence, new double[cka.Divergence.Length], 1)
                     .WithReplicates(cka.LeaveOneOut is { Length: > 0 } && cka.LeaveOneOut[0].Length > 0 ? cka.LeaveOneOut : null);
 
@@ -133,9 +134,9 @@ public sealed record AnalysisResults(
 
     static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
-    void Write(AnalysisFolder folder)
+    void Write(AnalysisLayout folder)
     {
-        AnalysisFolder.Write(Path.Combine(folder.Root, "results.json"), this);
+        Json.Write(folder.Results, this);
         var perLayer = new StringBuilder("checkpoint,epoch,layer,metric,mean,std,seeds,lower95,upper95\n");
         var flow = new StringBuilder("checkpoint,epoch,pretrained_layer,finetuned_layer,mean,std\n");
         var aggregates = new StringBuilder("checkpoint,epoch,metric,range,from,to,mean,std,min,max\n");
@@ -154,9 +155,9 @@ public sealed record AnalysisResults(
         }
         var inversions = new StringBuilder("model,seed,layer,median_rel_error,max_rel_error,mean_rel_error\n");
         foreach (var d in Inversions) inversions.Append($"{d.Model},{d.Seed},{d.Layer},{F(d.Median)},{F(d.Max)},{F(d.Mean)}\n");
-        RunFolder.WriteAtomic(Path.Combine(folder.Root, "per_layer.csv"), perLayer.ToString());
-        RunFolder.WriteAtomic(Path.Combine(folder.Root, "flow.csv"), flow.ToString());
-        RunFolder.WriteAtomic(Path.Combine(folder.Root, "aggregates.csv"), aggregates.ToString());
-        RunFolder.WriteAtomic(Path.Combine(folder.Root, "inversions.csv"), inversions.ToString());
+        AtomicFile.WriteText(folder.PerLayerCsv, perLayer.ToString());
+        AtomicFile.WriteText(folder.FlowCsv, flow.ToString());
+        AtomicFile.WriteText(folder.AggregatesCsv, aggregates.ToString());
+        AtomicFile.WriteText(folder.InversionsCsv, inversions.ToString());
     }
 }

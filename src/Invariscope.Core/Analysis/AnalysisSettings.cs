@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Invariscope.Data;
 using Invariscope.Models;
@@ -125,12 +124,9 @@ public sealed record AnalysisSettings : AnalysisOptions
         return this;
     }
 
-    static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
-
     /// <summary>The settings as JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    public string ToJson() => Json.Serialize(this);
 
     /// <summary>Reads settings written by <see cref="ToJson"/>.</summary>
-    public static AnalysisSettings FromJson(string json, string source) =>
-        JsonSerializer.Deserialize<AnalysisSettings>(json, Options) ?? throw new InvariscopeException($"{source}: empty settings");
+    public static AnalysisSettings FromJson(string json, string source) => Json.Deserialize<AnalysisSettings>(json, source);
 }

@@ -1,9 +1,9 @@
 using Invariscope.Checkpoints;
 using Invariscope.Data;
 using Invariscope.Formats;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Runtime;
-using Invariscope.Training;
 using static TorchSharp.torch;
 
 namespace Invariscope.Analysis;
@@ -17,7 +17,7 @@ public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
 /// seeds. Inversions on the pretrained model are shared by all checkpoints and cached on disk; each
 /// (checkpoint, seed) is written when done, so a killed analysis resumes where it stopped.
 /// </summary>
-public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
+public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout folder, Device device,
     Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
 {
     /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisOptions.Intervals"/>).</summary>
@@ -29,7 +29,6 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     public AnalysisResults Run(CancellationToken cancel = default)
     {
         settings.Validate();
-        PrepareFolder();
         using var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
         var checkpoints = Checkpoints();
         int depth = p.Config.Depth;
@@ -41,6 +40,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         var dataset = DatasetSpecs.Open(settings.Data);
         if (dataset.Count < settings.Samples)
             throw new InvariscopeException($"samples {settings.Samples}: more than the {dataset.Count} images of data {settings.Data}") { Field = "samples" };
+        PrepareFolder(); // every input is open: a typo leaves no folder behind
         var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
         labels.Dispose();
         using var _x = x;
@@ -65,15 +65,9 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
 
     void PrepareFolder()
     {
-        Directory.CreateDirectory(folder.Root);
-        if (File.Exists(folder.SettingsPath))
-        {
-            var saved = AnalysisSettings.FromJson(File.ReadAllText(folder.SettingsPath), folder.SettingsPath);
-            if (saved.ToJson() != settings.ToJson())
-                throw new InvariscopeException($"{folder.SettingsPath}: this folder holds an analysis with other settings; use another --out or the same settings");
+        if (SameSettings.Claim(folder.SettingsPath, settings.ToJson(), "an analysis", "use another --out or the same settings",
+                saved => AnalysisSettings.FromJson(saved, folder.SettingsPath).ToJson()))
             log?.Invoke($"resuming the analysis in {folder.Root}");
-        }
-        else RunFolder.WriteAtomic(folder.SettingsPath, settings.ToJson());
     }
 
     /// <summary>The checkpoints named by <see cref="AnalysisSettings.Finetuned"/>: one file, or every complete epoch of a run.</summary>
@@ -81,7 +75,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     {
         if (File.Exists(settings.Finetuned))
             return [new(System.IO.Path.GetFileNameWithoutExtension(settings.Finetuned), EpochOf(settings.Finetuned), settings.Finetuned)];
-        var run = new RunFolder(settings.Finetuned);
+        var run = new RunLayout(settings.Finetuned);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"finetuned {settings.Finetuned}: no complete epoch checkpoints in {run.CheckpointDir}") { Field = "finetuned" };
         return epochs.Select(e => new AnalyzedCheckpoint($"epoch_{e:D3}", e, run.Weights(e))).ToList();
@@ -111,7 +105,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
             if (wantCka)
             {
                 var cka = layers.Select(l => Compare(pRep[l], fRep[l])).ToList();
-                AnalysisFolder.Write(folder.CkaCell(ckpt.Label), new CkaDivergenceCell(
+                Json.Write(folder.CkaCell(ckpt.Label), new CkaDivergenceCell(
                     cka.Select(c => InvarianceMetrics.Dissimilarity(c.value)).ToArray(),
                     Intervals ? cka.Select(c => c.loo!.Select(InvarianceMetrics.Dissimilarity).ToArray()).ToArray() : null));
             }
@@ -150,7 +144,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
                     finally { foreach (var inv in invF.Values) inv.Dispose(); }
                 }
                 Warn(diagnostics);
-                AnalysisFolder.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics, looFGivenP, looPGivenF));
+                Json.Write(folder.Cell(ckpt.Label, seed), new AnalysisCell(ckpt.Label, seed, fGivenP, flow, pGivenF, diagnostics, looFGivenP, looPGivenF));
             }
         }
         finally
@@ -167,7 +161,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
     {
         var path = settings.InversionCache is { } cache
-            ? System.IO.Path.Combine(cache, _cacheKey ??= InversionCache.Key(p, settings), InversionCache.FileName(seed))
+            ? AnalysisLayout.SharedInversions(cache, _cacheKey ??= InversionCache.Key(p, settings), seed)
             : folder.PretrainedInversions(seed);
         var result = new Dictionary<LayerId, Tensor>();
         if (File.Exists(path))

@@ -13,9 +13,6 @@ namespace Invariscope.Analysis;
 /// </summary>
 public static class InversionCache
 {
-    /// <summary>The file of seed <paramref name="seed"/> inside a key's folder.</summary>
-    public static string FileName(int seed) => $"inversions_s{seed}.safetensors";
-
     /// <summary>SHA-256 (hex, first 16 bytes) of p's backbone weights and of every setting the inversions depend on.</summary>
     public static string Key(VisionTransformer p, AnalysisSettings settings)
     {

@@ -66,10 +66,8 @@ public sealed record VitConfig
         return this;
     }
 
-    static readonly JsonSerializerOptions WriteOptions = new() { WriteIndented = true };
-
     /// <summary>This config as JSON in timm constructor-argument form.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, WriteOptions);
+    public string ToJson() => Json.Serialize(this);
 
     /// <summary>
     /// Reads a config from JSON text: a timm constructor-argument JSON (ours is a superset of it) or a
@@ -103,7 +101,7 @@ public sealed record VitConfig
                 throw new InvariscopeException($"{source}: unknown field '{p.Name}' (known: {string.Join(", ", Known.Order())})");
         try
         {
-            var config = root.Deserialize<VitConfig>()
+            var config = root.Deserialize<VitConfig>(Json.Options)
                          ?? throw new InvariscopeException($"{source}: empty config");
             return config.Validate(source);
         }

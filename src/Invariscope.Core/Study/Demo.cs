@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Invariscope.Analysis;
+using Invariscope.Evaluation;
+using Invariscope.Layout;
 using Invariscope.Training;
 using static TorchSharp.torch;
 
@@ -95,13 +97,13 @@ public static class Demo
     public static IReadOnlyList<EpochMetrics> RunOrResume(TrainConfig config, string dir, Device device, Action<string> log,
         Action<StepProgress>? onStep, CancellationToken cancel)
     {
-        var run = new RunFolder(dir);
+        var run = new RunLayout(dir);
         int total = TrainingPlan.For(config).Sum(p => p.Epochs);
-        bool started = File.Exists(run.ConfigPath);
+        bool started = run.Exists;
         if (started && run.CompleteEpochs().LastOrDefault() >= total)
         {
             log($"  {dir}: already complete");
-            return run.ReadMetrics();
+            return RunFiles.ReadMetrics(run);
         }
         return new Trainer(config, run, device, line => log("  " + line), onStep).Run(started, cancel);
     }

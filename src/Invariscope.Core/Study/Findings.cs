@@ -1,7 +1,7 @@
 using Invariscope.Analysis;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
-using Invariscope.Training;
+using Invariscope.Evaluation;
 
 namespace Invariscope.Study;
 

@@ -1,4 +1,5 @@
 using Invariscope.Analysis;
+using Invariscope.Evaluation;
 using Invariscope.Training;
 
 namespace Invariscope.Study;

@@ -1,7 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Invariscope.Analysis;
+using Invariscope.Evaluation;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -30,7 +31,7 @@ public sealed record StudySetting
 
     /// <summary>The runs of this setting: (training seed or null, folder relative to the study).</summary>
     [JsonIgnore] public IReadOnlyList<(int? Seed, string Dir)> Runs =>
-        Seeds is null ? [(null, Name)] : [.. Seeds.Select(k => ((int?)k, $"{Name}/seed_{k}"))];
+        Seeds is null ? [(null, StudyLayout.RunDir(Name, null))] : [.. Seeds.Select(k => ((int?)k, StudyLayout.RunDir(Name, k)))];
 
     /// <summary>The label shown in reports.</summary>
     [JsonIgnore] public string DisplayName => Label ?? Name;
@@ -96,13 +97,9 @@ public sealed record StudyConfig
 
     /// <summary>The value of <c>init</c> that means "the study's pretrained model".</summary>
     public const string PretrainRef = "@pretrain";
-    /// <summary>Folder of the pretraining run inside the study folder.</summary>
-    public const string PretrainName = "pretrain";
-
-    internal static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
     /// <summary>The config as JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    public string ToJson() => Json.Serialize(this);
 
     /// <summary>Reads and validates a study file.</summary>
     public static StudyConfig Load(string path)
@@ -112,13 +109,7 @@ public sealed record StudyConfig
     }
 
     /// <summary>Parses and validates; <paramref name="source"/> names the file in errors.</summary>
-    public static StudyConfig FromJson(string json, string source)
-    {
-        StudyConfig config;
-        try { config = JsonSerializer.Deserialize<StudyConfig>(json, Options) ?? throw new InvariscopeException($"{source}: empty study config"); }
-        catch (JsonException e) { throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}"); }
-        return config.Validate(source);
-    }
+    public static StudyConfig FromJson(string json, string source) => Json.Deserialize<StudyConfig>(json, source).Validate(source);
 
     /// <summary>The train config of the pretraining run, or null when the study has none.</summary>
     public TrainConfig? PretrainConfig(string source = "study") =>
@@ -147,7 +138,7 @@ public sealed record StudyConfig
         {
             Require(s.Name.Length > 0 && s.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'),
                 $"setting name '{s.Name}' must be letters, digits, '-' or '_'");
-            Require(s.Name != PretrainName, $"setting name '{PretrainName}' is reserved for the pretraining run");
+            Require(s.Name != StudyLayout.PretrainName, $"setting name '{StudyLayout.PretrainName}' is reserved for the pretraining run");
             Require(names.Add(s.Name), $"setting '{s.Name}' appears twice");
             Require(s.Seeds is null || (s.Seeds.Count > 0 && s.Seeds.Distinct().Count() == s.Seeds.Count && s.Seeds.All(k => k >= 0)),
                 $"setting '{s.Name}': seeds must be a non-empty list of distinct non-negative integers");
@@ -174,21 +165,14 @@ public sealed record StudyConfig
     {
         Pretrained = pretrainedWeights, Finetuned = runFolder, Normalize = normalize,
         Data = string.IsNullOrEmpty(Analysis.Data) ? Robustness?.Data ?? "" : Analysis.Data,
-        InversionCache = Analysis.ShareInversions && studyRoot is not null ? Path.Combine(studyRoot, InversionsDir) : null,
+        InversionCache = Analysis.ShareInversions && studyRoot is not null ? new StudyLayout(studyRoot).Inversions : null,
     };
-
-    /// <summary>The study's shared cache of inversions on p.</summary>
-    public const string InversionsDir = "inversions";
 
     static TrainConfig Merge(JsonObject common, JsonObject overrides, string source, bool validate = true)
     {
         var merged = (JsonObject)common.DeepClone();
         foreach (var (k, v) in overrides) merged[k] = v?.DeepClone();
-        try
-        {
-            var config = JsonSerializer.Deserialize<TrainConfig>(merged.ToJsonString()) ?? throw new InvariscopeException($"{source}: empty train config");
-            return validate ? config.Validate(source) : config;
-        }
-        catch (JsonException e) { throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}"); }
+        var config = Json.Deserialize<TrainConfig>(merged.ToJsonString(), source);
+        return validate ? config.Validate(source) : config;
     }
 }

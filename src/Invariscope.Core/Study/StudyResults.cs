@@ -1,5 +1,6 @@
-using System.Text.Json;
 using Invariscope.Analysis;
+using Invariscope.Evaluation;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using Invariscope.Training;
 
@@ -35,11 +36,6 @@ public sealed record SettingResults(string Name, string Label, string Task, stri
 /// <param name="Settings">Settings in study order.</param>
 public sealed record StudyResults(string Root, string Name, IReadOnlyList<SettingResults> Settings)
 {
-    /// <summary>The study's resolved config, in its folder.</summary>
-    public const string ConfigFile = "study.json";
-    /// <summary>The analysis sub-folder of a run.</summary>
-    public const string AnalysisDir = "analysis";
-
     /// <summary>
     /// Loads a study folder (with study.json), a run folder (with config.json; its analysis/ and robustness/ if
     /// present) or an analysis folder (with results.json).
@@ -49,27 +45,30 @@ public sealed record StudyResults(string Root, string Name, IReadOnlyList<Settin
     {
         var root = Path.GetFullPath(path);
         if (!Directory.Exists(root)) throw new InvariscopeException($"{path}: no such folder");
-        var study = Path.Combine(root, ConfigFile);
-        if (File.Exists(study))
+        var study = new StudyLayout(root);
+        if (File.Exists(study.ConfigPath))
         {
-            var config = StudyConfig.Load(study);
-            var settings = config.Settings.Where(s => Directory.Exists(Path.Combine(root, s.Name)))
-                .Select(s => LoadSetting(root, s)).OfType<SettingResults>().ToList();
+            var config = StudyConfig.Load(study.ConfigPath);
+            var settings = config.Settings.Where(s => Directory.Exists(study.Setting(s.Name)))
+                .Select(s => LoadSetting(study, s)).OfType<SettingResults>().ToList();
             return new StudyResults(root, config.Name, settings);
         }
         string name = Path.GetFileName(root);
-        if (File.Exists(Path.Combine(root, "config.json")))
-            return new StudyResults(root, name, [LoadRun(root, name, name)]);
-        if (File.Exists(Path.Combine(root, "results.json")))
-            return new StudyResults(root, name, [new SettingResults(name, name, "unknown", "unknown", [], [], ReadAnalysis(Path.Combine(root, "results.json")))]);
-        throw new InvariscopeException($"{path}: not a study, run or analysis folder (no {ConfigFile}, config.json or results.json)");
+        var run = new RunLayout(root);
+        if (run.Exists)
+            return new StudyResults(root, name, [LoadRun(run, name, name)]);
+        var analysis = new AnalysisLayout(root);
+        if (File.Exists(analysis.Results))
+            return new StudyResults(root, name, [new SettingResults(name, name, "unknown", "unknown", [], [], ReadAnalysis(analysis.Results))]);
+        throw new InvariscopeException($"{path}: not a study, run or analysis folder (no {Path.GetFileName(study.ConfigPath)}, " +
+                                       $"{Path.GetFileName(run.ConfigPath)} or {Path.GetFileName(analysis.Results)})");
     }
 
-    static SettingResults? LoadSetting(string root, StudySetting setting)
+    static SettingResults? LoadSetting(StudyLayout study, StudySetting setting)
     {
-        if (setting.Seeds is null) return LoadRun(Path.Combine(root, setting.Name), setting.Name, setting.DisplayName);
-        var runs = setting.Runs.Where(r => File.Exists(new RunFolder(Path.Combine(root, r.Dir)).ConfigPath))
-            .Select(r => LoadRun(Path.Combine(root, r.Dir), setting.Name, setting.DisplayName) with { Seed = r.Seed }).ToList();
+        if (setting.Seeds is null) return LoadRun(study.Run(setting.Name), setting.Name, setting.DisplayName);
+        var runs = setting.Seeds.Select(k => (Seed: k, Run: study.Run(setting.Name, k))).Where(r => r.Run.Exists)
+            .Select(r => LoadRun(r.Run, setting.Name, setting.DisplayName) with { Seed = r.Seed }).ToList();
         if (runs.Count == 0) return null;
         var analysed = runs.Where(r => r.Analysis is not null).Select(r => r.Analysis!).ToList();
         return new SettingResults(setting.Name, setting.DisplayName, runs[0].Task, runs[0].Strategy,
@@ -77,26 +76,15 @@ public sealed record StudyResults(string Root, string Name, IReadOnlyList<Settin
             analysed.Count == runs.Count ? SeedAverage.Analysis(analysed) : null, null, runs);
     }
 
-    static SettingResults LoadRun(string dir, string name, string label)
+    static SettingResults LoadRun(RunLayout run, string name, string label)
     {
-        var run = new RunFolder(dir);
-        var train = run.ReadConfig() ?? new TrainConfig();
-        List<EpochMetrics> metrics;
-        try { metrics = run.ReadMetrics(); }
-        catch (JsonException e) { throw new InvariscopeException($"{run.MetricsJson}: {e.Message.ReplaceLineEndings(" ")}"); }
-        var results = Path.Combine(dir, AnalysisDir, "results.json");
-        return new SettingResults(name, label, train.Task, train.Strategy, metrics, RunRobustness.Read(run),
+        var train = RunFiles.ReadConfig(run) ?? new TrainConfig();
+        var results = run.Analysis.Results;
+        return new SettingResults(name, label, train.Task, train.Strategy, RunFiles.ReadMetrics(run), RunRobustness.Read(run),
             File.Exists(results) ? ReadAnalysis(results) : null);
     }
 
     /// <summary>Reads an analysis's results.json.</summary>
-    public static AnalysisResults ReadAnalysis(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<AnalysisResults>(File.ReadAllText(path), AnalysisFolder.Options)
-                ?? throw new InvariscopeException($"{path}: empty results");
-        }
-        catch (JsonException e) { throw new InvariscopeException($"{path}: {e.Message.ReplaceLineEndings(" ")}"); }
-    }
+    /// <exception cref="InvariscopeException">An unreadable file (named).</exception>
+    public static AnalysisResults ReadAnalysis(string path) => Json.Deserialize<AnalysisResults>(File.ReadAllText(path), path);
 }

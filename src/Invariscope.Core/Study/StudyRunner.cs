@@ -1,4 +1,6 @@
 using Invariscope.Analysis;
+using Invariscope.Evaluation;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -22,18 +24,17 @@ public sealed record StudyCallbacks(Action<string> Log, Action<StepProgress>? On
 public sealed class StudyRunner(StudyConfig config, string root, Device device, StudyCallbacks callbacks)
 {
     /// <summary>The study folder.</summary>
-    public string Root { get; } = Path.GetFullPath(root);
+    public string Root => _layout.Root;
 
-    /// <summary>The run folder of a setting without training seeds, or of the pretraining run.</summary>
-    public string RunDir(string name) => Path.Combine(Root, name);
+    readonly StudyLayout _layout = new(root);
 
     /// <summary>Runs (or resumes) everything; returns the loaded results and the statistics written to statistics.json.</summary>
     public (StudyResults Results, StudyStatisticsResult Statistics) Run(CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(Root);
-        RunFolder.WriteAtomic(Path.Combine(Root, StudyResults.ConfigFile), config.ToJson());
+        StudyInputs.Check(config); // before the folder is created: a typo leaves nothing behind
+        AtomicFile.WriteText(_layout.ConfigPath, config.ToJson());
         var log = callbacks.Log;
-        var runs = config.Settings.SelectMany(s => s.Runs.Select(r => (s, r.Seed, dir: Path.Combine(Root, r.Dir)))).ToList();
+        var runs = config.Settings.SelectMany(s => s.Runs.Select(r => (s, r.Seed, dir: _layout.Run(s.Name, r.Seed).Root))).ToList();
         int stages = runs.Count * 3 + (config.Pretrain is null ? 0 : 1), stage = 0;
         string Stage(string what) => $"[{++stage}/{stages}] {what}";
         string Name(StudySetting s, int? seed) => seed is int k ? $"{s.Name} (seed {k})" : s.Name;
@@ -43,9 +44,9 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         if (config.PretrainConfig() is { } pre)
         {
             log(Stage($"pretraining ({Describe(pre)})"));
-            var dir = RunDir(StudyConfig.PretrainName);
+            var dir = _layout.Pretrain.Root;
             Train(pre with { Device = device.ToString() }, dir, cancel);
-            pretrainWeights = new RunFolder(dir).Weights(TrainingPlan.For(pre).Sum(p => p.Epochs));
+            pretrainWeights = _layout.Pretrain.Weights(TrainingPlan.For(pre).Sum(p => p.Epochs));
         }
         var times = new List<(string stage, double seconds)> { ("pretraining", clock.Elapsed.TotalSeconds) };
         void Lap(string what) { times.Add((what, clock.Elapsed.TotalSeconds - times.Sum(t => t.seconds))); }
@@ -60,7 +61,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         {
             log(Stage($"{Name(s, seed)}: accuracy per epoch (clean, OOD, corruptions)"));
             if (!s.Robustness || config.Robustness is null) { log("  skipped (robustness off for this setting)"); continue; }
-            RunRobustness.Run(new RunFolder(dir), config.Robustness, device, line => log("  " + line),
+            RunRobustness.Run(new RunLayout(dir), config.Robustness, device, line => log("  " + line),
                 callbacks.Progress?.Invoke($"{Name(s, seed)}: evaluate"), cancel);
         }
         Lap("robustness");
@@ -68,10 +69,10 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         {
             log(Stage($"{Name(s, seed)}: invariance analysis of every epoch against epoch 0"));
             if (!s.Analyze) { log("  skipped (analyze off for this setting)"); continue; }
-            var run = new RunFolder(dir);
+            var run = new RunLayout(dir);
             var train = config.SettingConfig(s, pretrainWeights, seed: seed);
             var settings = config.AnalysisFor(run.Weights(0), run.Root, train.Normalize, Root);
-            new InvarianceAnalysis(settings, new AnalysisFolder(Path.Combine(run.Root, StudyResults.AnalysisDir)), device,
+            new InvarianceAnalysis(settings, run.Analysis, device,
                 line => log("  " + line), callbacks.Progress is null ? null : label => callbacks.Progress($"{Name(s, seed)}: {label}")).Run(cancel);
         }
         Lap("analysis");

@@ -1,8 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Invariscope.Analysis;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
+using Invariscope.Layout;
+using Invariscope.Runtime;
 using Invariscope.Training;
 
 namespace Invariscope.Study;
@@ -86,7 +87,7 @@ public static class StudyStatistics
     public static StudyStatisticsResult Write(StudyResults results, StudyStatisticsOptions options, string root)
     {
         var stats = Compute(results, options);
-        RunFolder.WriteAtomic(Path.Combine(root, "statistics.json"), JsonSerializer.Serialize(stats, AnalysisFolder.Options));
+        Json.Write(new StudyLayout(root).StatisticsPath, stats);
         return stats;
     }
 

@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace Invariscope.Training;
 
 /// <summary>
-/// One epoch's numbers. Accuracies are fractions; for reconstruction the losses are L1 and the accuracies 0 (nothing
-/// is classified). Validation loss and accuracy are NaN in an epoch that was not validated (a run without validation data).
+/// One epoch's numbers. Accuracies are fractions; for reconstruction losses are L1 and accuracies 0. Without
+/// validation data the validation loss and accuracy are NaN (written as <c>"NaN"</c>, see <see cref="Runtime.Json"/>).
 /// </summary>
 public sealed record EpochMetrics(
     [property: JsonPropertyName("epoch")] int Epoch,

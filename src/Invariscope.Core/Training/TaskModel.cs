@@ -85,6 +85,12 @@ public sealed class TaskModel : IDisposable
     public void Load(string vitPath, string decoderPath)
     {
         using (var f = Safetensors.Open(vitPath)) LoadInto(Vit, f);
+        LoadDecoder(decoderPath);
+    }
+
+    /// <summary>Loads decoder weights written by <see cref="Save"/> (nothing to do for classification).</summary>
+    public void LoadDecoder(string decoderPath)
+    {
         if (Decoder is null) return;
         using var d = Safetensors.Open(decoderPath);
         LoadInto(Decoder, d);

@@ -72,25 +72,15 @@ public sealed record TrainConfig
     /// <summary>Device: auto, cpu, cuda or cuda:N.</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "auto";
 
-    static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
-
-    /// <summary>The config as indented JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Options);
+    /// <summary>The config as JSON (<see cref="Json"/> policy).</summary>
+    public string ToJson() => Json.Serialize(this);
 
     /// <summary>Parses and validates; <paramref name="source"/> names the file in errors.</summary>
     public static TrainConfig FromJson(string json, string source) => Parse(json, source).Validate(source);
 
     static TrainConfig Parse(string json, string source)
     {
-        try
-        {
-            return JsonSerializer.Deserialize<TrainConfig>(json, Options)
-                   ?? throw new InvariscopeException($"{source}: empty config");
-        }
-        catch (JsonException e)
-        {
-            throw new InvariscopeException($"{source}: {e.Message}");
-        }
+        return Json.Deserialize<TrainConfig>(json, source);
     }
 
     /// <summary>Reads and validates a config file.</summary>
@@ -120,10 +110,10 @@ public sealed record TrainConfig
     public TrainConfig Validate(string source = "config")
     {
         void Require(bool ok, string what) { if (!ok) throw new InvariscopeException($"{source}: {what}"); }
-        // an overflowing literal such as 1e400 parses to infinity, which passes every comparison below
-        foreach (var (name, value) in new (string, double?)[] { ("lr", Lr), ("min_lr", MinLr), ("momentum", Momentum),
-                     ("weight_decay", WeightDecay), ("grad_clip", GradClip), ("probe_lr", ProbeLr), ("val_fraction", ValFraction) })
-            Require(value is not double v || double.IsFinite(v), $"{name} must be a finite number, got {value}");
+        // the JSON policy reads "NaN" and "Infinity" (results need them); a config must not hold them
+        foreach (var (name, value) in new[] { ("lr", Lr), ("min_lr", MinLr), ("momentum", Momentum), ("weight_decay", WeightDecay),
+                     ("grad_clip", GradClip), ("val_fraction", ValFraction), ("probe_lr", ProbeLr ?? 0), ("hp_target_acc", HpTargetAcc ?? 0) })
+            Require(double.IsFinite(value), $"{name} must be a finite number, got {value}");
         Require(Momentum is >= 0 and < 1, $"momentum must be in [0, 1), got {Momentum}");
         Require(ProbeLr is null or > 0, $"probe_lr must be > 0, got {ProbeLr}");
         Require(Task is "classification" or "reconstruction", $"task must be classification or reconstruction, got '{Task}'");

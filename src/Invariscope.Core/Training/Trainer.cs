@@ -1,8 +1,9 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Invariscope.Data;
+using Invariscope.Evaluation;
 using Invariscope.Formats;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,10 +14,10 @@ namespace Invariscope.Training;
 public sealed record StepProgress(int Epoch, int TotalEpochs, string Phase, int Batch, int Batches, double Loss, double Acc, double ImagesPerSecond);
 
 /// <summary>
-/// Trains or finetunes per a <see cref="TrainConfig"/> into a <see cref="RunFolder"/>: per-epoch checkpoints
+/// Trains or finetunes per a <see cref="TrainConfig"/> into a <see cref="RunLayout"/>: per-epoch checkpoints
 /// (epoch 0 = the start), metrics, and exact resume from the last complete epoch.
 /// </summary>
-public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
+public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
     Action<string>? log = null, Action<StepProgress>? onStep = null)
 {
     /// <summary>
@@ -26,7 +27,8 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
     /// </summary>
     public IReadOnlyList<EpochMetrics> Run(bool resume = false, CancellationToken cancel = default)
     {
-        PrepareFolder(resume);
+        // every input is opened (data, the init checkpoint) before the folder is touched: a typo leaves nothing behind
+        CheckFolder(resume);
         var train = DatasetSpecs.Open(config.Data);
         IImageDataset? val = null;
         if (config.ValData is not null) val = DatasetSpecs.Open(config.ValData);
@@ -35,6 +37,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
             throw new InvariscopeException($"{config.ValData}: {val.ClassNames.Count} classes, but the training data has {train.ClassNames.Count}");
 
         using var model = new TaskModel(ModelSetup.Build(config, train.ClassNames.Count), config.Task, config.Seed);
+        if (!resume) StartFolder();
         if (config.Amp) model.UseBFloat16();
         model.To(device);
         int size = model.Vit.Config.ImgSize;
@@ -42,7 +45,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         var evalTf = TransformSpec.Eval(size, config.Normalize);
         var phases = TrainingPlan.For(config);
         var (epoch, phaseIndex, phaseEpoch, optimState) = resume ? Restore(model) : Start(model);
-        var metrics = resume ? run.ReadMetrics().Where(m => m.Epoch <= epoch).ToList() : [];
+        var metrics = resume ? RunFiles.ReadMetrics(run).Where(m => m.Epoch <= epoch).ToList() : [];
         using var loader = new DataLoader(train, trainTf, new LoaderOptions(config.BatchSize, Seed: config.Seed));
         for (; phaseIndex < phases.Count; phaseIndex++, phaseEpoch = 0, optimState = null)
         {
@@ -70,7 +73,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
                 metrics.Add(row);
                 done = phase.StopAtTrainAcc is { } target && row.TrainAcc >= target;
                 SaveEpoch(model, optimizer, epoch, phaseIndex, phaseEpoch, done || phaseEpoch == phase.Epochs, row);
-                run.WriteMetrics(metrics);
+                RunFiles.WriteMetrics(run, metrics);
                 bool cls = config.Task == "classification";
                 log?.Invoke($"epoch {epoch} [{phase.Name}] train loss {row.TrainLoss:F4}" + (cls ? $" acc {row.TrainAcc:P1}" : "") +
                             (val is null ? "" : $" | val loss {row.ValLoss:F4}" + (cls ? $" acc {row.ValAcc:P1}" : "")) + $" | {row.ImagesPerSecond:F0} img/s");
@@ -79,21 +82,21 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         return metrics;
     }
 
-    void PrepareFolder(bool resume)
+    /// <summary>A new run needs an empty folder; a resumed one a run with the same config (the device may change).</summary>
+    void CheckFolder(bool resume)
     {
-        bool exists = File.Exists(run.ConfigPath);
+        bool exists = run.Exists;
         if (resume && !exists) throw new InvariscopeException($"{run.Root}: nothing to resume (no config.json)");
         if (!resume && exists) throw new InvariscopeException($"{run.Root}: already holds a run; pass --resume to continue it, or choose another --out");
         if (resume)
-        {
-            var saved = run.ReadConfig()!;
-            if ((saved with { Device = config.Device }).ToJson() != config.ToJson())
-                throw new InvariscopeException($"{run.ConfigPath}: the run was started with a different config; resume it with the same one");
-            return;
-        }
+            SameSettings.Check(run.ConfigPath, RunFiles.ConfigText(config), "a run", "resume it with the same config",
+                saved => RunFiles.ConfigText(RunFiles.ParseConfig(saved, run.ConfigPath) with { Device = config.Device }));
+    }
+
+    void StartFolder()
+    {
         Directory.CreateDirectory(run.CheckpointDir);
-        var doc = new JsonObject { ["train"] = JsonNode.Parse(config.ToJson()) };
-        RunFolder.WriteAtomic(run.ConfigPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteText(run.ConfigPath, RunFiles.ConfigText(config));
     }
 
     (int epoch, int phase, int phaseEpoch, string? optim) Start(TaskModel model)
@@ -107,7 +110,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
         var complete = run.CompleteEpochs();
         if (complete.Count == 0) return Start(model);
         int last = complete[^1];
-        var side = run.ReadSidecar(last);
+        var side = RunFiles.ReadSidecar(run, last);
         model.Load(run.Weights(last), run.DecoderWeights(last));
         int phase = (int)side["phase_index"]!, phaseEpoch = (int)side["phase_epoch"]!;
         log?.Invoke($"resuming after epoch {last}");
@@ -183,7 +186,7 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
     void WriteEnergy(TaskModel model, IImageDataset train, TransformSpec evalTf, int epoch)
     {
         var (loss, acc) = Evaluator.Run(model, train, evalTf, config.BatchSize, device);
-        RunFolder.WriteAtomic(run.EnergyJson, new JsonObject { ["epoch"] = epoch, ["train_loss"] = loss, ["train_acc"] = acc }.ToJsonString());
+        Json.Write(run.EnergyJson, new JsonObject { ["epoch"] = epoch, ["train_loss"] = loss, ["train_acc"] = acc });
         log?.Invoke($"energy at the start of finetuning: train loss {loss:F4}, train acc {acc:P1}");
     }
 
@@ -204,11 +207,11 @@ public sealed class Trainer(TrainConfig config, RunFolder run, Device device,
             ["phase_epoch"] = phaseEpoch,
             ["phase_done"] = phaseDone,
             ["seed"] = config.Seed,
-            ["metrics"] = row is null ? null : JsonSerializer.SerializeToNode(row),
+            ["metrics"] = row is null ? null : Json.ToNode(row),
             ["config"] = JsonNode.Parse(config.ToJson()),
             ["model_config"] = JsonNode.Parse(model.Vit.Config.ToJson()),
             ["versions"] = Versions.Describe(),
         };
-        RunFolder.WriteAtomic(run.Sidecar(epoch), side.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Json.Write(run.Sidecar(epoch), side);
     }
 }

@@ -1,4 +1,5 @@
 using Invariscope.Analysis;
+using Invariscope.Layout;
 using Invariscope.Runtime;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -16,10 +17,10 @@ public sealed class FinetuneRunFixture : IDisposable
     {
         _ = TestData.Fixture("");
         var a = new TrainConfig { Data = "synthetic:shapes?size=16&n=384&seed=1", Epochs = 3, BatchSize = 64, Seed = 0, Device = "cpu", Lr = 2e-3 };
-        new Trainer(a, new RunFolder(Dir.File("pre")), CPU).Run();
-        Pretrained = new RunFolder(Dir.File("pre")).Weights(3);
+        new Trainer(a, new RunLayout(Dir.File("pre")), CPU).Run();
+        Pretrained = new RunLayout(Dir.File("pre")).Weights(3);
         var b = a with { Data = "synthetic:texture?size=16&n=256&seed=2", Strategy = "ft", Init = Pretrained, Epochs = 2 };
-        new Trainer(b, new RunFolder(Run), CPU).Run();
+        new Trainer(b, new RunLayout(Run), CPU).Run();
     }
 
     public void Dispose() => Dir.Dispose();
@@ -38,7 +39,7 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
     {
         using var outDir = new TestData.TempDir();
         var log = new List<string>();
-        var r = new InvarianceAnalysis(Settings(fx.Run), new AnalysisFolder(outDir.Path), CPU, log.Add).Run();
+        var r = new InvarianceAnalysis(Settings(fx.Run), new AnalysisLayout(outDir.Path), CPU, log.Add).Run();
         Assert.Equal(["block0", "block1", "block2", "block3", "pre_logits"], r.Layers);
         Assert.Equal([0, 1, 2], r.Checkpoints.Select(c => c.Epoch ?? -1));
         foreach (var c in r.Checkpoints)
@@ -66,19 +67,37 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
     public void FinishedCellsAreNotRecomputedOnResume()
     {
         using var outDir = new TestData.TempDir();
-        var settings = Settings(new RunFolder(fx.Run).Weights(2)) with { Seeds = 1, Metrics = [MetricNames.Forgetting, MetricNames.CkaDivergence] };
-        var first = new InvarianceAnalysis(settings, new AnalysisFolder(outDir.Path), CPU).Run();
-        var cell = new AnalysisFolder(outDir.Path).Cell("epoch_002", 0);
+        var settings = Settings(new RunLayout(fx.Run).Weights(2)) with { Seeds = 1, Metrics = [MetricNames.Forgetting, MetricNames.CkaDivergence] };
+        var first = new InvarianceAnalysis(settings, new AnalysisLayout(outDir.Path), CPU).Run();
+        var cell = new AnalysisLayout(outDir.Path).Cell("epoch_002", 0);
         var stamp = File.GetLastWriteTimeUtc(cell);
         var log = new List<string>();
-        var again = new InvarianceAnalysis(settings, new AnalysisFolder(outDir.Path), CPU, log.Add).Run();
+        var again = new InvarianceAnalysis(settings, new AnalysisLayout(outDir.Path), CPU, log.Add).Run();
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(cell));
         Assert.Contains(log, l => l.Contains("resuming"));
         Assert.DoesNotContain(log, l => l.Contains("seed 0"));
         Assert.Equal(first.Checkpoints[0].PerLayer["forgetting"].Mean, again.Checkpoints[0].PerLayer["forgetting"].Mean);
+        var saved = File.ReadAllText(new AnalysisLayout(outDir.Path).SettingsPath);
         var other = Assert.Throws<InvariscopeException>(() =>
-            new InvarianceAnalysis(settings with { Steps = 41 }, new AnalysisFolder(outDir.Path), CPU).Run());
-        Assert.Contains("other settings", other.Message);
+            new InvarianceAnalysis(settings with { Steps = 41 }, new AnalysisLayout(outDir.Path), CPU).Run());
+        Assert.Equal($"{outDir.Path}: holds an analysis with other settings (steps: 40 saved, 41 now); use another --out or the same settings", other.Message);
+        Assert.Equal(saved, File.ReadAllText(new AnalysisLayout(outDir.Path).SettingsPath));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(cell));
+    }
+
+    [Theory]
+    [InlineData("synthetic:texture?size=16&n=64&sed=7", "sed")]
+    [InlineData("synthetic:texture?size=16&n=8&seed=7", "more than the 8 images")]
+    public void ProbeDataThatDoesNotOpenLeavesNoFolderAndTheCorrectedAnalysisRuns(string data, string mentioned)
+    {
+        using var outDir = new TestData.TempDir();
+        var layout = new AnalysisLayout(outDir.File("an"));
+        var settings = Settings(new RunLayout(fx.Run).Weights(2)) with { Seeds = 1, Metrics = [MetricNames.CkaDivergence] };
+        var e = Assert.Throws<InvariscopeException>(() => new InvarianceAnalysis(settings with { Data = data }, layout, CPU).Run());
+        Assert.Contains(mentioned, e.Message);
+        Assert.False(Directory.Exists(layout.Root));
+        var r = new InvarianceAnalysis(settings, layout, CPU).Run();
+        Assert.Equal(["cka_divergence"], r.Checkpoints[0].PerLayer.Keys);
     }
 
     [Fact]
@@ -86,7 +105,7 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
     {
         using var outDir = new TestData.TempDir();
         var settings = Settings(fx.Pretrained) with { Seeds = 1, Steps = 150, Samples = 32 };
-        var r = new InvarianceAnalysis(settings, new AnalysisFolder(outDir.Path), CPU).Run();
+        var r = new InvarianceAnalysis(settings, new AnalysisLayout(outDir.Path), CPU).Run();
         var c = r.Checkpoints[0];
         // Measured (150 steps): forgetting = learning ≤ 0.014, |flow| ≤ 0.0082, in default and MKL_CBWR=COMPATIBLE kernels;
         // the -1e-9 floors hold exactly (CKA in float64 ≤ 1; a model against itself gives identical representations).
@@ -104,11 +123,11 @@ public class InvarianceAnalysisTests(FinetuneRunFixture fx) : IClassFixture<Fine
     {
         using var outDir = new TestData.TempDir();
         Assert.Contains("/nope.safetensors", Assert.Throws<InvariscopeException>(() =>
-            new InvarianceAnalysis(Settings(fx.Run) with { Pretrained = "/nope.safetensors" }, new AnalysisFolder(outDir.Path), CPU).Run()).Message);
+            new InvarianceAnalysis(Settings(fx.Run) with { Pretrained = "/nope.safetensors" }, new AnalysisLayout(outDir.Path), CPU).Run()).Message);
         Assert.Contains("'stirr'", Assert.Throws<InvariscopeException>(() =>
-            new InvarianceAnalysis(Settings(fx.Run) with { Metrics = ["stirr"] }, new AnalysisFolder(outDir.Path), CPU).Run()).Message);
+            new InvarianceAnalysis(Settings(fx.Run) with { Metrics = ["stirr"] }, new AnalysisLayout(outDir.Path), CPU).Run()).Message);
         var tooMany = Assert.Throws<InvariscopeException>(() =>
-            new InvarianceAnalysis(Settings(fx.Run) with { Samples = 1000 }, new AnalysisFolder(outDir.Path), CPU).Run());
+            new InvarianceAnalysis(Settings(fx.Run) with { Samples = 1000 }, new AnalysisLayout(outDir.Path), CPU).Run());
         Assert.Contains("samples 1000: more than the", tooMany.Message);
         Assert.Equal("samples", tooMany.Field);
         var (code, _, stderr) = TestData.Cli("analyze", "--pretrained", fx.Pretrained, "--finetuned", "/nope/run", "--data", "synthetic:shapes",

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Invariscope.Analysis;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ public class InversionCacheTests(FinetuneRunFixture fx) : IClassFixture<Finetune
     static (AnalysisResults results, List<string> stages) Analyze(AnalysisSettings settings, string outDir)
     {
         var stages = new List<string>();
-        var r = new InvarianceAnalysis(settings, new AnalysisFolder(outDir), CPU,
+        var r = new InvarianceAnalysis(settings, new AnalysisLayout(outDir), CPU,
             progress: label => { lock (stages) stages.Add(label); return new Progress<(int, int)>(); }).Run();
         return (r, stages);
     }
@@ -28,7 +29,7 @@ public class InversionCacheTests(FinetuneRunFixture fx) : IClassFixture<Finetune
     {
         using var dir = new TestData.TempDir();
         var cache = dir.File("inversions");
-        var run = new RunFolder(fx.Run);
+        var run = new RunLayout(fx.Run);
         var (_, first) = Analyze(Settings(run.Weights(1)) with { InversionCache = cache }, dir.File("a"));
         var key = Assert.Single(Directory.GetDirectories(cache));
         Assert.Equal(["inversions_s0.safetensors", "inversions_s1.safetensors"],
@@ -113,7 +114,7 @@ public class InversionCacheTests(FinetuneRunFixture fx) : IClassFixture<Finetune
     public void At_a_runs_epoch_0_learning_reuses_the_inversions_on_p_and_learning_epochs_final_skips_the_middle()
     {
         using var dir = new TestData.TempDir();
-        var run = new RunFolder(fx.Run);
+        var run = new RunLayout(fx.Run);
         var settings = Settings(fx.Run, pretrained: run.Weights(0)) with
         {
             Seeds = 1, Metrics = ["forgetting", "learning", "stir"], LearningEpochs = "final",

@@ -1,6 +1,7 @@
 using Invariscope.Analysis;
 using Invariscope.Checkpoints;
 using Invariscope.Data;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public sealed class StirFixture : IDisposable
     public StirFixture()
     {
         _ = TestData.Fixture("");
-        var run = new RunFolder(_dir.Path);
+        var run = new RunLayout(_dir.Path);
         new Trainer(new TrainConfig { Data = "synthetic:shapes?size=16&n=512&seed=1", Epochs = 3, BatchSize = 64, Seed = 0, Device = "cpu" },
             run, CPU).Run();
         Trained = VitCheckpoint.Load(run.Weights(3));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Invariscope.Evaluation;
 using Invariscope.Tests.Training;
 
 namespace Invariscope.Tests.Cli;
@@ -18,7 +19,7 @@ public class EvaluateCommandTests
         var doc = JsonNode.Parse(File.ReadAllText(dir.File("out/clean.json")))!;
         Assert.Equal(64, (int)doc["n"]!);
         Assert.Equal("classification", (string)doc["task"]!);
-        using var ckpt = Invariscope.Training.EvaluatedCheckpoint.Load(path);
+        using var ckpt = Invariscope.Evaluation.EvaluatedCheckpoint.Load(path);
         var r = ckpt.Evaluate(Invariscope.Data.DatasetSpecs.Open(EvalModels.Data), 64, TorchSharp.torch.CPU);
         Assert.Equal(r.Accuracy, (double)doc["accuracy"]!, 12);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Invariscope.Analysis;
+using Invariscope.Layout;
 using Invariscope.Study;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -30,10 +31,10 @@ public class DemoTests
         var (results, _) = new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
 
         Assert.Equal(["ft", "scratch", "ft-recon"], results.Settings.Select(s => s.Name));
-        Assert.Equal([0, 1], new RunFolder(Path.Combine(dir.Path, "pretrain")).CompleteEpochs());
+        Assert.Equal([0, 1], new RunLayout(Path.Combine(dir.Path, "pretrain")).CompleteEpochs());
         foreach (var s in results.Settings)
         {
-            Assert.Equal([0, 1, 2, 3], new RunFolder(Path.Combine(dir.Path, s.Name)).CompleteEpochs());
+            Assert.Equal([0, 1, 2, 3], new RunLayout(Path.Combine(dir.Path, s.Name)).CompleteEpochs());
             var analysis = s.Analysis!;
             Assert.Equal(["block0", "block1", "block2", "block3", "pre_logits"], analysis.Layers);
             Assert.Equal([0, 1, 2, 3], analysis.Checkpoints.Select(c => c.Epoch!.Value));

@@ -1,6 +1,7 @@
 using Invariscope.Analysis;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
+using Invariscope.Evaluation;
 using Invariscope.Study;
 using Invariscope.Training;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Invariscope.Analysis;
+using Invariscope.Layout;
 using Invariscope.Study;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -32,17 +33,17 @@ public class SeedStudyTests
         // One run folder per setting and seed, trained with that seed.
         foreach (var name in new[] { "ft", "scratch" })
         {
-            var runs = new[] { 0, 1 }.Select(k => new RunFolder(Path.Combine(dir.Path, name, $"seed_{k}"))).ToList();
+            var runs = new[] { 0, 1 }.Select(k => new RunLayout(Path.Combine(dir.Path, name, $"seed_{k}"))).ToList();
             Assert.All(runs, r => Assert.Equal([0, 1, 2, 3], r.CompleteEpochs()));
-            Assert.Equal([0, 1], runs.Select(r => r.ReadConfig()!.Seed));
+            Assert.Equal([0, 1], runs.Select(r => RunFiles.ReadConfig(r)!.Seed));
             Assert.NotEqual(File.ReadAllBytes(runs[0].Weights(3)), File.ReadAllBytes(runs[1].Weights(3)));
             Assert.False(File.Exists(Path.Combine(dir.Path, name, "config.json")));
             // The runs use the study's shared cache, not their own.
-            Assert.All(runs, r => Assert.False(Directory.Exists(Path.Combine(r.Root, StudyResults.AnalysisDir, "cache"))));
+            Assert.All(runs, r => Assert.False(Directory.Exists(Path.Combine(r.Analysis.Root, "cache"))));
         }
         // Inversions on p: one key per distinct backbone at epoch 0 — both ft seeds start from the pretrained model
         // (heads differ, backbone shared), each scratch seed from its own initialisation.
-        var keys = Directory.GetDirectories(Path.Combine(dir.Path, StudyConfig.InversionsDir));
+        var keys = Directory.GetDirectories(new StudyLayout(dir.Path).Inversions);
         Assert.Equal(3, keys.Length);
         Assert.All(keys, k => Assert.Equal(["inversions_s0.safetensors", "inversions_s1.safetensors"], Directory.GetFiles(k).Select(Path.GetFileName).Order()));
         Assert.Equal(1, log.Count(l => l.Contains("ft (seed 0): invariance analysis")));

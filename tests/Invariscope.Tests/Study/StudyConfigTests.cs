@@ -98,7 +98,7 @@ public class StudyConfigTests
         var d = new AnalysisSettings();
         // the demo's own values (the analysis.json it wrote before the settings had one home) ...
         Assert.Equal((128, 1, 200, "final", 640, "synthetic:texture?size=32&n=500&seed=3"), (a.Samples, a.Seeds, a.Steps, a.LearningEpochs, a.MaxRows, a.Data));
-        Assert.Equal(Path.Combine("runs/demo", StudyConfig.InversionsDir), a.InversionCache);
+        Assert.Equal(new Invariscope.Layout.StudyLayout("runs/demo").Inversions, a.InversionCache);
         // ... and every other field the default
         var want = new AnalysisSettings(d)
         {

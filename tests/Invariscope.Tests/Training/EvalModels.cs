@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Invariscope.Checkpoints;
 using Invariscope.Data;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Training;
 using static TorchSharp.torch;
@@ -32,7 +33,7 @@ public static class EvalModels
             ["model_config"] = null,
             ["metrics"] = null,
         };
-        File.WriteAllText(EvaluatedCheckpoint.SidecarPathFor(weightsPath), side.ToJsonString());
+        File.WriteAllText(RunLayout.SidecarOf(weightsPath), side.ToJsonString());
     }
 
     /// <summary>All images of a dataset as one (N,3,H,W) tensor normalised by hand: (x/255 − mean)/std.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Invariscope.Layout;
 using Invariscope.Training;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ public class MemoryTests
         using var dir = new TestData.TempDir();
         var config = new TrainConfig { Data = "synthetic:shapes?size=16&n=256&seed=1", Epochs = 12, BatchSize = 32, ValFraction = 0.25, Device = "cpu" };
         var samples = new Dictionary<int, long>();
-        var trainer = new Trainer(config, new RunFolder(dir.Path), CPU, onStep: p =>
+        var trainer = new Trainer(config, new RunLayout(dir.Path), CPU, onStep: p =>
         {
             if (p.Batch != p.Batches || samples.ContainsKey(p.Epoch)) return;
             GC.Collect();

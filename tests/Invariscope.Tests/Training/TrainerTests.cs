@@ -1,5 +1,6 @@
 using Invariscope.Checkpoints;
 using Invariscope.Formats;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Runtime;
 using Invariscope.Training;
@@ -22,7 +23,7 @@ public class TrainerTests
     };
 
     static IReadOnlyList<EpochMetrics> Train(TrainConfig config, string dir, bool resume = false, CancellationToken cancel = default) =>
-        new Trainer(config, new RunFolder(dir), CPU).Run(resume, cancel);
+        new Trainer(config, new RunLayout(dir), CPU).Run(resume, cancel);
 
     static Dictionary<string, Tensor> Weights(string path)
     {
@@ -44,13 +45,13 @@ public class TrainerTests
     {
         using var dir = new TestData.TempDir();
         var metrics = Train(Tiny, dir.Path);
-        var run = new RunFolder(dir.Path);
+        var run = new RunLayout(dir.Path);
         Assert.Equal([0, 1, 2, 3], run.CompleteEpochs());
         Assert.Equal([1, 2, 3], metrics.Select(m => m.Epoch));
         Assert.All(metrics, m => Assert.True(double.IsFinite(m.TrainLoss) && double.IsFinite(m.ValLoss)));
         Assert.True(File.Exists(run.ConfigPath));
         Assert.Equal(4, File.ReadAllLines(run.MetricsCsv).Length);
-        var side = run.ReadSidecar(2);
+        var side = RunFiles.ReadSidecar(run, 2);
         Assert.Equal(2, (int)side["epoch"]!);
         Assert.Equal(11, (int)side["seed"]!);
         Assert.NotNull(side["versions"]!["torchsharp"]);
@@ -68,14 +69,14 @@ public class TrainerTests
 
         using var cancel = new CancellationTokenSource();
         int steps = 0;
-        var trainer = new Trainer(Tiny, new RunFolder(killed.Path), CPU, onStep: _ => { if (++steps == 5) cancel.Cancel(); });
+        var trainer = new Trainer(Tiny, new RunLayout(killed.Path), CPU, onStep: _ => { if (++steps == 5) cancel.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(false, cancel.Token));
-        Assert.Equal([0, 1], new RunFolder(killed.Path).CompleteEpochs()); // 3 steps per epoch: killed in epoch 2
+        Assert.Equal([0, 1], new RunLayout(killed.Path).CompleteEpochs()); // 3 steps per epoch: killed in epoch 2
         var metrics = Train(Tiny, killed.Path, resume: true);
         Assert.Equal([1, 2, 3], metrics.Select(m => m.Epoch));
 
-        var a = Weights(new RunFolder(whole.Path).Weights(3));
-        var b = Weights(new RunFolder(killed.Path).Weights(3));
+        var a = Weights(new RunLayout(whole.Path).Weights(3));
+        var b = Weights(new RunLayout(killed.Path).Weights(3));
         // Exact: both runs do the same ops on the same batch shapes in one process, so the kernels and sums are the same.
         foreach (var (k, t) in a) Assert.True(TestData.MaxAbsDiff(t, b[k]) == 0, k);
     }
@@ -87,13 +88,13 @@ public class TrainerTests
         var config = Tiny with { Strategy = "lp", Init = Pretrained(dir), Epochs = 2 };
         Train(config, dir.File("run"));
         var start = Weights(dir.File("start.safetensors"));
-        var after = Weights(new RunFolder(dir.File("run")).Weights(2));
+        var after = Weights(new RunLayout(dir.File("run")).Weights(2));
         foreach (var (k, t) in after)
         {
             if (k.StartsWith("head.")) Assert.Equal(6, t.shape[0]); // a new head for the 6 shape classes
             else Assert.True(TestData.MaxAbsDiff(t, start[k]) == 0, $"{k} changed during linear probing");
         }
-        var epoch0 = Weights(new RunFolder(dir.File("run")).Weights(0));
+        var epoch0 = Weights(new RunLayout(dir.File("run")).Weights(0));
         Assert.True(TestData.MaxAbsDiff(after["head.weight"], epoch0["head.weight"]) > 0, "the head should train");
     }
 
@@ -107,7 +108,7 @@ public class TrainerTests
         // A reachable target stops head probing after its first epoch.
         var hpft = Train(Tiny with { Strategy = "hp-ft", Init = init, HpEpochs = 3, HpTargetAcc = 0.01, Epochs = 2 }, dir.File("hpft"));
         Assert.Equal(["hp", "ft", "ft"], hpft.Select(m => m.Phase));
-        Assert.True(File.Exists(new RunFolder(dir.File("hpft")).EnergyJson));
+        Assert.True(File.Exists(new RunLayout(dir.File("hpft")).EnergyJson));
     }
 
     [Fact]
@@ -115,8 +116,8 @@ public class TrainerTests
     {
         using var dir = new TestData.TempDir();
         Train(Tiny with { Strategy = "ft", Init = Pretrained(dir), Epochs = 1, Freeze = ["blocks.0.*", "pos_embed"] }, dir.File("run"));
-        var start = Weights(new RunFolder(dir.File("run")).Weights(0));
-        var after = Weights(new RunFolder(dir.File("run")).Weights(1));
+        var start = Weights(new RunLayout(dir.File("run")).Weights(0));
+        var after = Weights(new RunLayout(dir.File("run")).Weights(1));
         foreach (var (k, t) in after)
         {
             bool frozen = k.StartsWith("blocks.0.") || k == "pos_embed";
@@ -129,7 +130,7 @@ public class TrainerTests
     {
         using var dir = new TestData.TempDir();
         var metrics = Train(Tiny with { Task = "reconstruction", Epochs = 2 }, dir.Path);
-        var run = new RunFolder(dir.Path);
+        var run = new RunLayout(dir.Path);
         Assert.True(File.Exists(run.DecoderWeights(2)));
         Assert.True(metrics[^1].TrainLoss < metrics[0].TrainLoss, "L1 should fall");
         using var m = VitCheckpoint.Load(run.Weights(2));
@@ -144,18 +145,18 @@ public class TrainerTests
         var amp = Tiny with { Amp = true, Epochs = 2 };
         var metrics = Train(amp, whole.Path);
         Assert.True(metrics[^1].TrainLoss < metrics[0].TrainLoss + 0.05, "bf16 training should not diverge");
-        var run = new RunFolder(whole.Path);
+        var run = new RunLayout(whole.Path);
         using (var f = Safetensors.Open(run.Weights(2))) Assert.Equal("BF16", f.Info("blocks.0.attn.qkv.weight").DType);
         using (var o = Safetensors.Open(run.OptimizerState(2))) Assert.Equal("F32", o.Info("blocks.0.attn.qkv.weight/master").DType);
         using (var m = VitCheckpoint.Load(run.Weights(2))) Assert.Equal(ScalarType.Float32, m.parameters().First().dtype); // analysis runs in fp32
 
         using var cancel = new CancellationTokenSource();
         int steps = 0;
-        var trainer = new Trainer(amp, new RunFolder(killed.Path), CPU, onStep: _ => { if (++steps == 4) cancel.Cancel(); });
+        var trainer = new Trainer(amp, new RunLayout(killed.Path), CPU, onStep: _ => { if (++steps == 4) cancel.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(false, cancel.Token));
         Train(amp, killed.Path, resume: true);
         var a = Weights(run.Weights(2));
-        var b = Weights(new RunFolder(killed.Path).Weights(2));
+        var b = Weights(new RunLayout(killed.Path).Weights(2));
         foreach (var (k, t) in a) Assert.True(TestData.MaxAbsDiff(t, b[k]) == 0, k);
     }
 
@@ -165,7 +166,7 @@ public class TrainerTests
         using var dir = new TestData.TempDir();
         var e = Assert.Throws<InvariscopeException>(() => Train(Tiny with { Lr = 1e30, Optimizer = "sgd", WeightDecay = 0 }, dir.Path));
         Assert.Matches(@"epoch \d+, step \d+: the loss is (NaN|-?∞|-?Infinity)", e.Message);
-        var run = new RunFolder(dir.Path);
+        var run = new RunLayout(dir.Path);
         Assert.Contains(0, run.CompleteEpochs());
         Assert.Contains(run.Weights(run.CompleteEpochs()[^1]), e.Message);
     }
@@ -178,7 +179,38 @@ public class TrainerTests
         var e = Assert.Throws<InvariscopeException>(() => Train(Tiny with { Epochs = 1 }, dir.Path));
         Assert.Contains("--resume", e.Message);
         var changed = Assert.Throws<InvariscopeException>(() => Train(Tiny with { Epochs = 2 }, dir.Path, resume: true));
-        Assert.Contains("different config", changed.Message);
+        Assert.Contains($"{dir.Path}: holds a run with other settings (train.epochs: 1 saved, 2 now)", changed.Message);
+    }
+
+    [Fact]
+    public void InputsThatDoNotOpenLeaveNoFolderAndTheCorrectedRunStarts()
+    {
+        using var dir = new TestData.TempDir();
+        var path = dir.File("run");
+        var bad = new[]
+        {
+            (Tiny with { Data = "synthetic:shapes?size=16&n=9x6" }, "9x6"),
+            (Tiny with { ValData = "folder:/nope/val" }, "/nope/val"),
+            (Tiny with { Strategy = "ft", Init = "/nope/start.safetensors" }, "/nope/start.safetensors"),
+        };
+        foreach (var (config, mentioned) in bad)
+        {
+            Assert.Contains(mentioned, Assert.Throws<InvariscopeException>(() => Train(config with { Epochs = 1 }, path)).Message);
+            Assert.False(Directory.Exists(path));
+        }
+        Assert.Single(Train(Tiny with { Epochs = 1 }, path));
+    }
+
+    [Fact]
+    public void WithoutValidationDataTheValidationMetricsAreNaNAndReadBack()
+    {
+        using var dir = new TestData.TempDir();
+        var rows = Train(Tiny with { Epochs = 1, ValFraction = 0 }, dir.Path);
+        Assert.True(double.IsNaN(rows[0].ValLoss));
+        var run = new RunLayout(dir.Path);
+        Assert.Contains("\"val_loss\": \"NaN\"", File.ReadAllText(run.MetricsJson));
+        Assert.True(double.IsNaN(RunFiles.ReadMetrics(run)[0].ValAcc));
+        Assert.Equal("NaN", RunFiles.ReadSidecar(run, 1)["metrics"]!["val_acc"]!.GetValue<string>());
     }
 
     [Fact]

@@ -38,22 +38,22 @@ public sealed record HypothesisResult(
     [property: JsonPropertyName("range")] string Range,
     [property: JsonPropertyName("from")] int From,
     [property: JsonPropertyName("to")] int To,
-    [property: JsonPropertyName("r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double R,
-    [property: JsonPropertyName("p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PValue,
-    [property: JsonPropertyName("p_bonferroni"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PBonferroni,
-    [property: JsonPropertyName("p_holm"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PHolm,
+    [property: JsonPropertyName("r")] double R,
+    [property: JsonPropertyName("p")] double PValue,
+    [property: JsonPropertyName("p_bonferroni")] double PBonferroni,
+    [property: JsonPropertyName("p_holm")] double PHolm,
     [property: JsonPropertyName("n")] int N,
     [property: JsonPropertyName("significant_bonferroni")] bool SignificantBonferroni,
     [property: JsonPropertyName("significant_holm")] bool SignificantHolm,
     [property: JsonPropertyName("aliases")] IReadOnlyList<string> Aliases,
-    [property: JsonPropertyName("p_diff"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiff,
-    [property: JsonPropertyName("p_diff_bonferroni"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiffBonferroni,
-    [property: JsonPropertyName("p_diff_holm"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiffHolm,
+    [property: JsonPropertyName("p_diff")] double PDiff,
+    [property: JsonPropertyName("p_diff_bonferroni")] double PDiffBonferroni,
+    [property: JsonPropertyName("p_diff_holm")] double PDiffHolm,
     [property: JsonPropertyName("significant_diff_holm")] bool SignificantDiffHolm,
-    [property: JsonPropertyName("partial_r_epoch"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialREpoch,
-    [property: JsonPropertyName("partial_p_epoch"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialPEpoch,
-    [property: JsonPropertyName("partial_r_clean"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialRClean,
-    [property: JsonPropertyName("partial_p_clean"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PartialPClean,
+    [property: JsonPropertyName("partial_r_epoch")] double PartialREpoch,
+    [property: JsonPropertyName("partial_p_epoch")] double PartialPEpoch,
+    [property: JsonPropertyName("partial_r_clean")] double PartialRClean,
+    [property: JsonPropertyName("partial_p_clean")] double PartialPClean,
     [property: JsonPropertyName("beats_baselines")] bool BeatsBaselines)
 {
     /// <summary>True when the correlation is undefined (constant or NaN series); such hypotheses are not in the tested family.</summary>
@@ -71,9 +71,9 @@ public sealed record HypothesisResult(
 /// <param name="PDiffPerm">First-difference permutation p-value; NaN if undefined (e.g. equally spaced epochs have constant differences).</param>
 public sealed record BaselineResult(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double R,
-    [property: JsonPropertyName("p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PValue,
-    [property: JsonPropertyName("p_diff_perm"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PDiffPerm);
+    [property: JsonPropertyName("r")] double R,
+    [property: JsonPropertyName("p")] double PValue,
+    [property: JsonPropertyName("p_diff_perm")] double PDiffPerm);
 
 /// <summary>
 /// A corrected family of hypotheses against one target (e.g. mean corrupted accuracy per epoch).
@@ -129,11 +129,11 @@ public sealed record CorrelationFamily(
 public sealed record EarlyEpochPoint(
     [property: JsonPropertyName("up_to_epoch")] int UpToEpoch,
     [property: JsonPropertyName("n")] int N,
-    [property: JsonPropertyName("headline_r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double HeadlineR,
-    [property: JsonPropertyName("headline_p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double HeadlineP,
+    [property: JsonPropertyName("headline_r")] double HeadlineR,
+    [property: JsonPropertyName("headline_p")] double HeadlineP,
     [property: JsonPropertyName("significant_bonferroni")] int SignificantBonferroni,
     [property: JsonPropertyName("tested")] int Tested,
-    [property: JsonPropertyName("r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] IReadOnlyDictionary<string, double> R);
+    [property: JsonPropertyName("r")] IReadOnlyDictionary<string, double> R);
 
 /// <summary>Pearson correlation of learning and forgetting across the layers of one epoch.</summary>
 /// <param name="Epoch">The epoch number.</param>
@@ -167,7 +167,7 @@ public sealed record LearningForgettingResult(
     [property: JsonPropertyName("setting")] string Setting,
     [property: JsonPropertyName("per_epoch")] IReadOnlyList<EpochLayerCorrelation> PerEpoch,
     [property: JsonPropertyName("skipped")] IReadOnlyList<SkippedEpoch> Skipped,
-    [property: JsonPropertyName("mean_epoch_r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double MeanEpochR,
-    [property: JsonPropertyName("pooled_r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PooledR,
-    [property: JsonPropertyName("pooled_p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PooledP,
+    [property: JsonPropertyName("mean_epoch_r")] double MeanEpochR,
+    [property: JsonPropertyName("pooled_r")] double PooledR,
+    [property: JsonPropertyName("pooled_p")] double PooledP,
     [property: JsonPropertyName("pooled_n")] int PooledN);

@@ -10,8 +10,8 @@ namespace Invariscope.Analysis.Statistics;
 /// <param name="N">Number of differences used (n − 1 for one series).</param>
 /// <param name="Permutations">B, the number of permutations.</param>
 public sealed record DifferencePermutationResult(
-    [property: JsonPropertyName("r_diff"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double R,
-    [property: JsonPropertyName("p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PValue,
+    [property: JsonPropertyName("r_diff")] double R,
+    [property: JsonPropertyName("p")] double PValue,
     [property: JsonPropertyName("n")] int N,
     [property: JsonPropertyName("permutations")] int Permutations);
 
@@ -23,12 +23,12 @@ public sealed record DifferencePermutationResult(
 /// <param name="PerSeedR">Plain Pearson r on the levels of each seed (NaN where undefined, e.g. fewer than 3 points).</param>
 /// <param name="PooledR">Fisher-z mean of the defined per-seed r, weighted by n_s − 3 when every such seed has n_s &gt; 3, equally otherwise; NaN if none.</param>
 public sealed record StratifiedPermutationResult(
-    [property: JsonPropertyName("r_diff"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double RDiff,
-    [property: JsonPropertyName("p"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PValue,
+    [property: JsonPropertyName("r_diff")] double RDiff,
+    [property: JsonPropertyName("p")] double PValue,
     [property: JsonPropertyName("n")] int N,
     [property: JsonPropertyName("permutations")] int Permutations,
-    [property: JsonPropertyName("per_seed_r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] IReadOnlyList<double> PerSeedR,
-    [property: JsonPropertyName("pooled_r"), JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double PooledR);
+    [property: JsonPropertyName("per_seed_r")] IReadOnlyList<double> PerSeedR,
+    [property: JsonPropertyName("pooled_r")] double PooledR);
 
 /// <summary>
 /// An autocorrelation-aware p-value for the correlation of two per-epoch series: a permutation test on first

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Invariscope.Runtime;
@@ -31,17 +30,14 @@ public sealed record CifarCInfo
     /// <summary>The number of clean images (each file holds 5 times as many).</summary>
     [JsonPropertyName("count")] public int Count { get; init; }
 
-    static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Writes <c>info.json</c> into <paramref name="folder"/> atomically (temporary file, then rename).</summary>
     /// <exception cref="InvariscopeException">The folder is not writable.</exception>
     public void Write(string folder)
     {
-        string path = Path.Combine(folder, FileName), temp = path + ".tmp";
+        string path = Path.Combine(folder, FileName);
         try
         {
-            File.WriteAllText(temp, JsonSerializer.Serialize(this, Options) + "\n");
-            File.Move(temp, path, overwrite: true);
+            Json.Write(path, this);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -55,15 +51,7 @@ public sealed record CifarCInfo
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
-        try
-        {
-            return JsonSerializer.Deserialize<CifarCInfo>(File.ReadAllText(path), Options)
-                   ?? throw new InvariscopeException($"{path}: empty JSON");
-        }
-        catch (JsonException e)
-        {
-            throw new InvariscopeException($"{path}: invalid info.json: {e.Message}", e);
-        }
+        return Json.Deserialize<CifarCInfo>(File.ReadAllText(path), $"{path}: invalid info.json");
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
 using Invariscope.Runtime;
@@ -42,7 +41,7 @@ public class EarlyEpochsTests
         Assert.Equal(0, points[0].Tested);
         Assert.True(double.IsNaN(points[0].R["forgetting/mean/all"]));
         Assert.False(double.IsNaN(points[1].HeadlineR));
-        Assert.Contains("\"r\":{\"forgetting/mean/all\":\"NaN\"}", JsonSerializer.Serialize(points[0]));
+        Assert.Contains("\"r\":{\"forgetting/mean/all\":\"NaN\"}", TestData.CompactJson(points[0]));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
 using Invariscope.Runtime;
@@ -138,7 +137,7 @@ public class GridTrendControlsTests
     [Fact]
     public void NewFieldsSerialiseSnakeCaseWithNaN()
     {
-        var json = JsonSerializer.Serialize(HypothesisGrid.Run(TwinLayers(), [0.1, 0.5, 0.4, 0.9, 0.7, 0.2, 0.8, 0.6], "acc", permutations: B));
+        var json = TestData.CompactJson(HypothesisGrid.Run(TwinLayers(), [0.1, 0.5, 0.4, 0.9, 0.7, 0.2, 0.8, 0.6], "acc", permutations: B));
         foreach (var key in new[] { "aliases", "p_diff", "p_diff_bonferroni", "p_diff_holm", "significant_diff_holm", "partial_r_epoch",
                                     "partial_p_epoch", "partial_r_clean", "partial_p_clean", "beats_baselines", "distinct", "baselines", "p_diff_perm" })
             Assert.Contains($"\"{key}\":", json);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Invariscope.Analysis.Robustness;
 using Invariscope.Analysis.Statistics;
 using Invariscope.Runtime;
@@ -192,7 +191,7 @@ public class HypothesisGridTests
     {
         var table = Table(5, 3);
         foreach (var row in table.Forgetting!) row[1] = 0.5;
-        var json = JsonSerializer.Serialize(HypothesisGrid.Run(table, [1, 3, 2, 5, 4], "acc"));
+        var json = TestData.CompactJson(HypothesisGrid.Run(table, [1, 3, 2, 5, 4], "acc"));
         Assert.Contains("\"p_bonferroni\":", json);
         Assert.Contains("\"significant_holm\":", json);
         Assert.Contains("\"headline\":{\"id\":\"forgetting/std/all\"", json);

@@ -3,7 +3,7 @@ using Invariscope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Invariscope.Runtime;
+namespace Invariscope.Training;
 
 /// <summary>
 /// Speed measurements that come with a same-run reference: a bare time means little on a noisy machine,
@@ -70,7 +70,7 @@ public static class Throughput
     {
         model.to(device);
         var named = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
-        using Training.Optimizer opt = optimizer == "sgd" ? new Training.Sgd(named) : new Training.AdamW(named);
+        using Optimizer opt = optimizer == "sgd" ? new Sgd(named) : new AdamW(named);
         return TrainImagesPerSecond(model, device, batch, iters, () =>
         {
             opt.Step(1e-4);

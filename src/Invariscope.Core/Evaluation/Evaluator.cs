@@ -1,7 +1,8 @@
 using Invariscope.Data;
+using Invariscope.Training;
 using static TorchSharp.torch;
 
-namespace Invariscope.Training;
+namespace Invariscope.Evaluation;
 
 /// <summary>Mean loss and accuracy of a model over a dataset (eval mode, no grad, fixed order).</summary>
 public static class Evaluator

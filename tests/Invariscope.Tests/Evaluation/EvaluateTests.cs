@@ -1,12 +1,15 @@
 using Invariscope.Data;
 using Invariscope.Data.Corruptions;
+using Invariscope.Evaluation;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Runtime;
+using Invariscope.Tests.Training;
 using Invariscope.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Invariscope.Tests.Training;
+namespace Invariscope.Tests.Evaluation;
 
 public class EvaluateTests
 {
@@ -46,7 +49,7 @@ public class EvaluateTests
         _ = TestData.Fixture("");
         var path = dir.File("epoch_002.safetensors");
         using (var tm = new TaskModel(new VisionTransformer(VitPresets.Get("vit_micro_patch4_16") with { NumClasses = 0 }, 4), "reconstruction", 4))
-            tm.Save(path, EvaluatedCheckpoint.DecoderPath(path), new Dictionary<string, string>());
+            tm.Save(path, RunLayout.DecoderOf(path), new Dictionary<string, string>());
         EvalModels.WriteSidecar(path, "reconstruction", "none");
 
         using var ckpt = EvaluatedCheckpoint.Load(path);
@@ -64,7 +67,7 @@ public class EvaluateTests
 
         // an explicit normalisation overrides the sidecar's; a missing decoder is a one-line error
         using (var other = EvaluatedCheckpoint.Load(path, normalize: "imagenet")) Assert.Equal("imagenet", other.Normalize);
-        File.Delete(EvaluatedCheckpoint.DecoderPath(path));
+        File.Delete(RunLayout.DecoderOf(path));
         var e = Assert.Throws<InvariscopeException>(() => EvaluatedCheckpoint.Load(path));
         Assert.Contains("decoder", e.Message);
     }

@@ -1,12 +1,11 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Invariscope.Checkpoints;
 using Invariscope.Data;
-using Invariscope.Formats;
+using Invariscope.Layout;
 using Invariscope.Runtime;
+using Invariscope.Training;
 using static TorchSharp.torch;
 
-namespace Invariscope.Training;
+namespace Invariscope.Evaluation;
 
 /// <summary>Loss and accuracy of a model on one dataset.</summary>
 /// <param name="Loss">Mean loss per example: cross-entropy for classification, L1 for reconstruction.</param>
@@ -57,7 +56,7 @@ public sealed class EvaluatedCheckpoint : IDisposable
     /// classification checkpoint without a head.</exception>
     public static EvaluatedCheckpoint Load(string weightsPath, string? configPath = null, string? preset = null, string? normalize = null)
     {
-        var sidecar = ReadSidecar(weightsPath);
+        var sidecar = RunFiles.TrainedWith(weightsPath);
         string task = sidecar?.Task ?? "classification";
         string norm = normalize ?? sidecar?.Normalize ?? "vit";
         Normalization.Parse(norm); // validate early
@@ -72,13 +71,10 @@ public sealed class EvaluatedCheckpoint : IDisposable
             model = new TaskModel(vit, task, 0);
             if (model.Decoder is not null)
             {
-                var decoderPath = DecoderPath(weightsPath);
+                var decoderPath = RunLayout.DecoderOf(weightsPath);
                 if (!File.Exists(decoderPath))
                     throw new InvariscopeException($"{weightsPath}: a reconstruction checkpoint needs its decoder {decoderPath}, which is missing");
-                using var file = Safetensors.Open(decoderPath);
-                var weights = file.LoadAll();
-                try { StrictLoad.Into(model.Decoder, weights, decoderPath); }
-                finally { foreach (var t in weights.Values) t.Dispose(); }
+                model.LoadDecoder(decoderPath);
             }
             model.Train(false);
             return new EvaluatedCheckpoint(model, weightsPath, sidecar?.Path, Normalization.Parse(norm).Name);
@@ -87,35 +83,6 @@ public sealed class EvaluatedCheckpoint : IDisposable
         {
             if (model is not null) model.Dispose(); else vit.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>The sidecar path for weights <c>X.safetensors</c>: <c>X.json</c>.</summary>
-    public static string SidecarPathFor(string weightsPath) => StripSafetensors(weightsPath) + ".json";
-
-    /// <summary>The decoder path for weights <c>X.safetensors</c>: <c>X.decoder.safetensors</c>.</summary>
-    public static string DecoderPath(string weightsPath) => StripSafetensors(weightsPath) + ".decoder.safetensors";
-
-    static string StripSafetensors(string path) =>
-        path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) ? path[..^".safetensors".Length] : path;
-
-    /// <summary>
-    /// Task and normalisation from the run sidecar beside <paramref name="weightsPath"/>, or null when there is none.
-    /// Missing fields are null.
-    /// </summary>
-    /// <exception cref="InvariscopeException">The sidecar exists but is not valid JSON.</exception>
-    public static (string Path, string? Task, string? Normalize)? ReadSidecar(string weightsPath)
-    {
-        var path = SidecarPathFor(weightsPath);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            var config = JsonNode.Parse(File.ReadAllText(path))?["config"];
-            return (path, config?["task"]?.GetValue<string>(), config?["normalize"]?.GetValue<string>());
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new InvariscopeException($"{path}: not a valid run sidecar: {e.Message.ReplaceLineEndings(" ")}");
         }
     }
 

@@ -1,0 +1,35 @@
+namespace Invariscope.Layout;
+
+/// <summary>
+/// The layout of a study folder: <c>study.json</c> (the resolved config), <c>pretrain/</c> (the optional pretraining
+/// run), <c>inversions/</c> (inversions on p shared between runs), one run folder per setting, <c>NAME/</c>, or per
+/// training seed, <c>NAME/seed_S/</c> (each with its <c>robustness/</c> and <c>analysis/</c>, see
+/// <see cref="RunLayout"/>), <c>statistics.json</c> and <c>report/</c>.
+/// </summary>
+public sealed class StudyLayout(string root)
+{
+    /// <summary>Folder of the pretraining run; no setting may take this name.</summary>
+    public const string PretrainName = "pretrain";
+
+    /// <summary>The study folder.</summary>
+    public string Root { get; } = Path.GetFullPath(root);
+    /// <summary>The study's resolved config; its presence means the folder holds a study.</summary>
+    public string ConfigPath => Path.Combine(Root, "study.json");
+    /// <summary>The correlations, tests and findings of the study.</summary>
+    public string StatisticsPath => Path.Combine(Root, "statistics.json");
+    /// <summary>The HTML report's folder.</summary>
+    public string ReportDir => Path.Combine(Root, "report");
+    /// <summary>The shared cache of inversions on p (see <c>InversionCache</c>).</summary>
+    public string Inversions => Path.Combine(Root, "inversions");
+    /// <summary>The pretraining run.</summary>
+    public RunLayout Pretrain => new(Path.Combine(Root, PretrainName));
+
+    /// <summary>The folder of a setting: its run, or the parent of its training seeds' runs.</summary>
+    public string Setting(string name) => Path.Combine(Root, name);
+
+    /// <summary>The run of a setting, or of one of its training seeds.</summary>
+    public RunLayout Run(string setting, int? seed = null) => new(Path.Combine(Root, RunDir(setting, seed)));
+
+    /// <summary>A run's folder relative to the study: <c>NAME</c>, or <c>NAME/seed_S</c> for training seed S.</summary>
+    public static string RunDir(string setting, int? seed) => seed is int k ? $"{setting}/seed_{k}" : setting;
+}

@@ -1,0 +1,70 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Invariscope.Layout;
+using Invariscope.Runtime;
+
+namespace Invariscope.Training;
+
+/// <summary>
+/// What a training run writes into its <see cref="RunLayout"/>, and reads back on resume: the config
+/// (<c>{"train": ...}</c>), the metrics of every epoch, and each checkpoint's sidecar (the config that made it,
+/// the epoch, its phase, its metrics and the software versions).
+/// </summary>
+public static class RunFiles
+{
+    /// <summary>The text of <c>config.json</c> for <paramref name="config"/>.</summary>
+    public static string ConfigText(TrainConfig config) => Json.Serialize(new JsonObject { ["train"] = JsonNode.Parse(config.ToJson()) });
+
+    /// <summary>The training config saved in config.json (validated), or null when the folder holds no run yet.</summary>
+    /// <exception cref="InvariscopeException">An unreadable or invalid config.json (named).</exception>
+    public static TrainConfig? ReadConfig(RunLayout run) =>
+        run.Exists ? ParseConfig(File.ReadAllText(run.ConfigPath), run.ConfigPath) : null;
+
+    /// <summary>The training config of a config.json text (validated).</summary>
+    /// <exception cref="InvariscopeException">Not JSON, no <c>train</c> section, or an invalid config (named by <paramref name="source"/>).</exception>
+    public static TrainConfig ParseConfig(string text, string source)
+    {
+        var train = Json.Parse(text, source)?["train"] ?? throw new InvariscopeException($"{source}: no 'train' section");
+        return TrainConfig.FromJson(train.ToJsonString(), source);
+    }
+
+    /// <summary>Rewrites metrics.json and metrics.csv from all epochs so far.</summary>
+    public static void WriteMetrics(RunLayout run, IReadOnlyList<EpochMetrics> rows)
+    {
+        Json.Write(run.MetricsJson, rows);
+        var csv = new StringBuilder(EpochMetrics.CsvHeader + "\n");
+        foreach (var r in rows) csv.Append(r.ToCsv()).Append('\n');
+        AtomicFile.WriteText(run.MetricsCsv, csv.ToString());
+    }
+
+    /// <summary>Reads metrics.json (empty if absent).</summary>
+    /// <exception cref="InvariscopeException">An unreadable metrics.json (named).</exception>
+    public static List<EpochMetrics> ReadMetrics(RunLayout run) => Json.Read<List<EpochMetrics>>(run.MetricsJson) ?? [];
+
+    /// <summary>Reads the sidecar of <paramref name="epoch"/> as a JSON object.</summary>
+    /// <exception cref="InvariscopeException">An unreadable sidecar (named).</exception>
+    public static JsonObject ReadSidecar(RunLayout run, int epoch) =>
+        Json.Parse(File.ReadAllText(run.Sidecar(epoch)), run.Sidecar(epoch)) as JsonObject
+        ?? throw new InvariscopeException($"{run.Sidecar(epoch)}: not a JSON object");
+
+    /// <summary>
+    /// The task and normalisation a checkpoint was trained with, from the sidecar beside <paramref name="weightsPath"/>
+    /// (see <see cref="RunLayout.SidecarOf"/>), or null when there is none (a checkpoint from elsewhere). Missing
+    /// fields are null.
+    /// </summary>
+    /// <exception cref="InvariscopeException">The sidecar exists but is not valid JSON of that shape.</exception>
+    public static (string Path, string? Task, string? Normalize)? TrainedWith(string weightsPath)
+    {
+        var path = RunLayout.SidecarOf(weightsPath);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var config = JsonNode.Parse(File.ReadAllText(path))?["config"];
+            return (path, config?["task"]?.GetValue<string>(), config?["normalize"]?.GetValue<string>());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvariscopeException($"{path}: not a valid run sidecar: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+}
