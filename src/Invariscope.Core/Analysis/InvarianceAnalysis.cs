@@ -17,7 +17,7 @@ public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
 /// seeds. Inversions on the pretrained model are shared by all checkpoints and cached on disk; each
 /// (checkpoint, seed) is written when done, so a killed analysis resumes where it stopped.
 /// </summary>
-public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
+public sealed partial class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder folder, Device device,
     Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
 {
     /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisSettings.Intervals"/>).</summary>
@@ -30,37 +30,52 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     {
         settings.Validate();
         PrepareFolder();
-        using var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
+        using var inputs = Prepare();
         var checkpoints = Checkpoints();
-        int depth = p.Config.Depth;
-        var layers = LayerSelection.Parse(settings.Layers).Resolve(depth + 1);
-        var names = layers.Select(l => LayerRepresentations.Name(l, depth)).ToArray();
-        var norm = Normalization.Parse(settings.Normalize);
-        var stir = new StirSettings(settings.Steps, settings.StepSize, settings.MaxRows, settings.Representation);
+        int final = checkpoints.Max(c => c.Epoch ?? 0);
+        foreach (var ckpt in checkpoints)
+        {
+            cancel.ThrowIfCancellationRequested();
+            AnalyzeCheckpoint(inputs, ckpt, final, Enumerable.Range(0, settings.Seeds).ToList(), cancel);
+        }
+        return AnalysisResults.Collect(settings, folder, checkpoints, inputs.Names);
+    }
 
-        var dataset = DatasetSpecs.Open(settings.Data);
-        if (dataset.Count < settings.Samples)
-            throw new InvariscopeException($"--data {settings.Data}: {dataset.Count} images, fewer than --samples {settings.Samples}");
-        var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
-        labels.Dispose();
-        using var _x = x;
-        var pRep = LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation);
+    /// <summary>What every cell needs: p, the probe images and p's representations of them, per analysed layer.</summary>
+    AnalysisInputs Prepare()
+    {
+        var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
         try
         {
-            bool needP = settings.Wants("forgetting") || settings.Wants("flow") || settings.Wants("stir");
-            bool wantF = settings.Wants("learning") || settings.Wants("stir");
-            int final = checkpoints.Max(c => c.Epoch ?? 0);
-            foreach (var ckpt in checkpoints)
-            {
-                cancel.ThrowIfCancellationRequested();
-                AnalyzeCheckpoint(p, ckpt, x, pRep, layers, names, norm, stir, needP, wantF && settings.LearningAt(ckpt.Epoch, final), cancel);
-            }
+            var (layers, names) = Layers(p);
+            var norm = Normalization.Parse(settings.Normalize);
+            var stir = new StirSettings(settings.Steps, settings.StepSize, settings.MaxRows, settings.Representation);
+
+            var dataset = DatasetSpecs.Open(settings.Data);
+            if (dataset.Count < settings.Samples)
+                throw new InvariscopeException($"--data {settings.Data}: {dataset.Count} images, fewer than --samples {settings.Samples}");
+            var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
+            labels.Dispose();
+            try { return new AnalysisInputs(p, x, LayerRepresentations.Compute(p, x, layers, norm, device, settings.Representation), layers, names, norm, stir); }
+            catch { x.Dispose(); throw; }
         }
-        finally
-        {
-            foreach (var t in pRep.Values) t.Dispose();
-        }
-        return AnalysisResults.Collect(settings, folder, checkpoints, names);
+        catch { p.Dispose(); throw; }
+    }
+
+    /// <summary>The analysed layers of p (indices into blocks and the pooled feature) and their names.</summary>
+    (int[] layers, string[] names) Layers(VisionTransformer p)
+    {
+        int depth = p.Config.Depth;
+        var layers = LayerSelection.Parse(settings.Layers).Resolve(depth + 1);
+        return (layers, layers.Select(l => LayerRepresentations.Name(l, depth)).ToArray());
+    }
+
+    /// <summary>The cells of one checkpoint for <paramref name="seeds"/> (and its CKA cell), those not done yet.</summary>
+    void AnalyzeCheckpoint(AnalysisInputs a, AnalyzedCheckpoint ckpt, int final, IReadOnlyList<int> seeds, CancellationToken cancel)
+    {
+        bool needP = InvertsPretrained(settings);
+        bool wantF = settings.Wants("learning") || settings.Wants("stir");
+        AnalyzeCheckpoint(a.P, ckpt, a.X, a.PRep, a.Layers, a.Names, a.Norm, a.Stir, needP, wantF && settings.LearningAt(ckpt.Epoch, final), seeds, cancel);
     }
 
     void PrepareFolder()
@@ -84,7 +99,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
         var run = new RunFolder(settings.Finetuned);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"--finetuned {settings.Finetuned}: no complete epoch checkpoints in {run.CheckpointDir}");
-        return epochs.Select(e => new AnalyzedCheckpoint($"epoch_{e:D3}", e, run.Weights(e))).ToList();
+        return epochs.Select(e => new AnalyzedCheckpoint(EpochLabel(e), e, run.Weights(e))).ToList();
     }
 
     static int? EpochOf(string path)
@@ -94,9 +109,9 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     }
 
     void AnalyzeCheckpoint(VisionTransformer p, AnalyzedCheckpoint ckpt, Tensor x, Dictionary<int, Tensor> pRep, int[] layers, string[] names,
-        Normalization norm, StirSettings stir, bool needP, bool needF, CancellationToken cancel)
+        Normalization norm, StirSettings stir, bool needP, bool needF, IReadOnlyList<int> seeds, CancellationToken cancel)
     {
-        var todo = Enumerable.Range(0, settings.Seeds).Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
+        var todo = seeds.Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
         bool wantCka = settings.Wants("cka-divergence") && !File.Exists(folder.CkaCell(ckpt.Label));
         if (todo.Count == 0 && !wantCka) return;
         using var f = VitCheckpoint.Load(ckpt.Path, settings.Config, settings.Preset);
@@ -163,9 +178,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
     Dictionary<int, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, int[] layers, string[] names, Normalization norm,
         StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
     {
-        var path = settings.InversionCache is { } cache
-            ? System.IO.Path.Combine(cache, _cacheKey ??= InversionCache.Key(p, settings), InversionCache.FileName(seed))
-            : folder.PretrainedInversions(seed);
+        var path = PretrainedInversionsPath(p, seed);
         var result = new Dictionary<int, Tensor>();
         if (File.Exists(path))
         {
@@ -199,6 +212,11 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisFolder
             foreach (var i in inv.Values) i.Dispose();
         }
     }
+
+    /// <summary>The file of X'(p, ·, seed): in the shared cache under p's key, or in this analysis's own folder.</summary>
+    string PretrainedInversionsPath(VisionTransformer p, int seed) => settings.InversionCache is { } cache
+        ? System.IO.Path.Combine(cache, _cacheKey ??= InversionCache.Key(p, settings), InversionCache.FileName(seed))
+        : folder.PretrainedInversions(seed);
 
     /// <summary>
     /// STIR(f_j | p_i) for every pretrained-layer inversion i: f's layer-j representation of X against that of X'(p, i).

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Invariscope.Training;
-using static TorchSharp.torch;
 
 namespace Invariscope.Study;
 
@@ -87,20 +86,5 @@ public static class Demo
             },
             Robustness = new RobustnessSettings { Data = test, OodData = ood, Corruptions = o.Corruptions, Limit = o.CorruptionLimit, Seed = o.Seed },
         }.Validate("demo");
-    }
-
-    /// <summary>Runs (or resumes) a training config into <paramref name="dir"/>; a finished run is only read back.</summary>
-    public static IReadOnlyList<EpochMetrics> RunOrResume(TrainConfig config, string dir, Device device, Action<string> log,
-        Action<StepProgress>? onStep, CancellationToken cancel)
-    {
-        var run = new RunFolder(dir);
-        int total = TrainingPlan.For(config).Sum(p => p.Epochs);
-        bool started = File.Exists(run.ConfigPath);
-        if (started && run.CompleteEpochs().LastOrDefault() >= total)
-        {
-            log($"  {dir}: already complete");
-            return run.ReadMetrics();
-        }
-        return new Trainer(config, run, device, line => log("  " + line), onStep).Run(started, cancel);
     }
 }

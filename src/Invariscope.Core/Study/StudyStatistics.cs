@@ -69,6 +69,8 @@ public sealed record StudyStatisticsResult(
 /// </summary>
 public static class StudyStatistics
 {
+    /// <summary>The statistics file in the study folder.</summary>
+    public const string FileName = "statistics.json";
     /// <summary>Target name of the mean corrupted accuracy.</summary>
     public const string Corrupted = "corrupted_accuracy";
     /// <summary>Target name of the OOD accuracy.</summary>
@@ -88,7 +90,7 @@ public static class StudyStatistics
     public static StudyStatisticsResult Write(StudyResults results, StudyStatisticsOptions options, string root)
     {
         var stats = Compute(results, options);
-        RunFolder.WriteAtomic(Path.Combine(root, "statistics.json"), JsonSerializer.Serialize(stats, AnalysisFolder.Options));
+        RunFolder.WriteAtomic(Path.Combine(root, FileName), JsonSerializer.Serialize(stats, AnalysisFolder.Options));
         return stats;
     }
 

@@ -9,6 +9,8 @@ namespace Invariscope.Training;
 /// <c>metrics.json</c> (rewritten each epoch), and per-epoch checkpoints <c>checkpoints/epoch_NNN.*</c>, where
 /// epoch 0 is the starting point. An epoch is complete once its sidecar JSON exists; it is written last, and
 /// every file is written to a temporary name and renamed, so a killed run never leaves a half-written file.
+/// <c>done.json</c> is written when the run has finished, with the last epoch it wrote (an hp-ft run may stop its
+/// head-probing phase early, so the last epoch is not always the plan's).
 /// </summary>
 public sealed class RunFolder(string root)
 {
@@ -22,6 +24,8 @@ public sealed class RunFolder(string root)
     public string MetricsJson => Path.Combine(Root, "metrics.json");
     /// <summary>Train loss and accuracy at the start of finetuning (Ren et al.'s "energy").</summary>
     public string EnergyJson => Path.Combine(Root, "energy.json");
+    /// <summary>Written last, when the run has finished: its final epoch.</summary>
+    public string DonePath => Path.Combine(Root, "done.json");
     /// <summary>The checkpoints folder.</summary>
     public string CheckpointDir => Path.Combine(Root, "checkpoints");
 
@@ -44,6 +48,21 @@ public sealed class RunFolder(string root)
             .Where(e => e >= 0 && File.Exists(Weights(e)))
             .Order().ToList();
     }
+
+    /// <summary>The final epoch of a finished run (from <see cref="DonePath"/>), or null while it has not finished.</summary>
+    /// <exception cref="Runtime.InvariscopeException">An unreadable done.json (named).</exception>
+    public int? FinalEpoch()
+    {
+        if (!File.Exists(DonePath)) return null;
+        try { return (int?)JsonNode.Parse(File.ReadAllText(DonePath))?["final_epoch"] ?? throw new Runtime.InvariscopeException($"{DonePath}: no 'final_epoch'"); }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
+        {
+            throw new Runtime.InvariscopeException($"{DonePath}: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>Marks the run finished at <paramref name="epoch"/>.</summary>
+    public void WriteDone(int epoch) => WriteAtomic(DonePath, new JsonObject { ["final_epoch"] = epoch }.ToJsonString());
 
     /// <summary>Reads a sidecar as a JSON object.</summary>
     public JsonObject ReadSidecar(int epoch) => JsonNode.Parse(File.ReadAllText(Sidecar(epoch)))!.AsObject();

@@ -87,45 +87,65 @@ public static class RunRobustness
     public static IReadOnlyList<EpochRobustness> Run(RunFolder run, RobustnessSettings settings, Device device, Action<string>? log = null,
         IProgress<(int done, int total)>? progress = null, CancellationToken cancel = default)
     {
-        settings.Validate();
-        var settingsPath = Path.Combine(Folder(run), "settings.json");
-        var json = JsonSerializer.Serialize(settings, Json);
-        if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != json)
-            throw new InvariscopeException($"{settingsPath}: this run was evaluated with other robustness settings; delete {Folder(run)} to redo it");
-        RunFolder.WriteAtomic(settingsPath, json);
-
+        CheckSettings(run, settings);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"{run.Root}: no complete epoch checkpoints to evaluate");
         var todo = epochs.Where(e => !File.Exists(EpochFile(run, e))).ToList();
         if (todo.Count > 0)
         {
-            var plan = settings.Plan();
-            var clean = new MaterializedDataset(plan.Limited(DatasetSpecs.Open(settings.Data)));
-            var ood = settings.OodData is null ? null : new MaterializedDataset(plan.Limited(DatasetSpecs.Open(settings.OodData)));
-            log?.Invoke($"preparing {plan.Corruptions.Count * plan.Severities.Count} corrupted copies of {clean.Count} test images");
-            var cells = plan.Corruptions.SelectMany(c => plan.Severities.Select(s => (c, s))).ToList();
-            var corrupted = cells.Select(cell => plan.OnCell(clean, cell.c, cell.s, d => new MaterializedDataset(d))).ToArray();
-            int perEpoch = cells.Count + 1 + (ood is null ? 0 : 1), done = 0, total = perEpoch * todo.Count;
+            var suite = RobustnessSuite.Prepare(settings, log);
+            int done = 0, total = suite.EvaluationsPerEpoch * todo.Count;
             progress?.Report((0, total));
             foreach (var epoch in todo)
             {
                 cancel.ThrowIfCancellationRequested();
-                using var ckpt = EvaluatedCheckpoint.Load(run.Weights(epoch));
-                EvalResult Eval(IImageDataset d)
-                {
-                    var r = ckpt.Evaluate(d, settings.BatchSize, device);
-                    progress?.Report((++done, total));
-                    return r;
-                }
-                var cleanResult = Eval(clean);
-                var oodResult = ood is null ? null : Eval(ood);
-                var results = cells.Select((c, i) => { var r = Eval(corrupted[i]); return new CorruptionCell(c.c, c.s, r.Accuracy, r.Loss, r.N); }).ToList();
-                var row = new EpochRobustness(epoch, ckpt.Task, cleanResult, oodResult, results);
-                RunFolder.WriteAtomic(EpochFile(run, epoch), JsonSerializer.Serialize(row, Json));
-                log?.Invoke($"epoch {epoch}: clean {cleanResult.Accuracy:P1}" + (oodResult is null ? "" : $", OOD {oodResult.Accuracy:P1}")
-                    + (results.Count == 0 ? "" : $", corrupted {row.MeanCorruptedAccuracy:P1}"));
+                RunEpoch(run, suite, epoch, device, log, () => progress?.Report((++done, total)));
             }
         }
+        return Collect(run);
+    }
+
+    /// <summary>
+    /// Checks <paramref name="settings"/> and that the run's robustness folder holds no evaluation with other
+    /// settings (then records them): what every epoch's evaluation does first.
+    /// </summary>
+    public static void CheckSettings(RunFolder run, RobustnessSettings settings)
+    {
+        settings.Validate();
+        var settingsPath = Path.Combine(Folder(run), "settings.json");
+        var json = JsonSerializer.Serialize(settings, Json);
+        if (File.Exists(settingsPath) && File.ReadAllText(settingsPath) != json)
+            throw new InvariscopeException($"{settingsPath}: this run was evaluated with other robustness settings; delete {Folder(run)} to redo it");
+        if (!File.Exists(settingsPath)) RunFolder.WriteAtomic(settingsPath, json);
+    }
+
+    /// <summary>
+    /// Evaluates one epoch's checkpoint on a prepared suite and writes <c>epoch_NNN.json</c> (call
+    /// <see cref="CheckSettings"/> first). <paramref name="onEvaluation"/> ticks once per evaluated set.
+    /// </summary>
+    public static EpochRobustness RunEpoch(RunFolder run, RobustnessSuite suite, int epoch, Device device, Action<string>? log = null,
+        Action? onEvaluation = null)
+    {
+        using var ckpt = EvaluatedCheckpoint.Load(run.Weights(epoch));
+        EvalResult Eval(IImageDataset d)
+        {
+            var r = ckpt.Evaluate(d, suite.Settings.BatchSize, device);
+            onEvaluation?.Invoke();
+            return r;
+        }
+        var cleanResult = Eval(suite.Clean);
+        var oodResult = suite.Ood is null ? null : Eval(suite.Ood);
+        var results = suite.Cells.Select((c, i) => { var r = Eval(suite.Corrupted[i]); return new CorruptionCell(c.Corruption, c.Severity, r.Accuracy, r.Loss, r.N); }).ToList();
+        var row = new EpochRobustness(epoch, ckpt.Task, cleanResult, oodResult, results);
+        RunFolder.WriteAtomic(EpochFile(run, epoch), JsonSerializer.Serialize(row, Json));
+        log?.Invoke($"epoch {epoch}: clean {cleanResult.Accuracy:P1}" + (oodResult is null ? "" : $", OOD {oodResult.Accuracy:P1}")
+            + (results.Count == 0 ? "" : $", corrupted {row.MeanCorruptedAccuracy:P1}"));
+        return row;
+    }
+
+    /// <summary>Reads every evaluated epoch and writes <c>robustness.csv</c> (one row per epoch); returns the epochs, ascending.</summary>
+    public static IReadOnlyList<EpochRobustness> Collect(RunFolder run)
+    {
         var all = Read(run);
         WriteCsv(run, all);
         return all;
@@ -136,11 +156,12 @@ public static class RunRobustness
     {
         var dir = Folder(run);
         if (!Directory.Exists(dir)) return [];
-        return Directory.EnumerateFiles(dir, "epoch_*.json")
-            .Select(f => JsonSerializer.Deserialize<EpochRobustness>(File.ReadAllText(f), Json)
-                ?? throw new InvariscopeException($"{f}: empty robustness file"))
-            .OrderBy(r => r.Epoch).ToList();
+        return Directory.EnumerateFiles(dir, "epoch_*.json").Select(ReadEpoch).OrderBy(r => r.Epoch).ToList();
     }
+
+    /// <summary>Reads one epoch's result file.</summary>
+    public static EpochRobustness ReadEpoch(string file) =>
+        JsonSerializer.Deserialize<EpochRobustness>(File.ReadAllText(file), Json) ?? throw new InvariscopeException($"{file}: empty robustness file");
 
     static void WriteCsv(RunFolder run, IReadOnlyList<EpochRobustness> rows)
     {
