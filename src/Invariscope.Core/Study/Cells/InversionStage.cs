@@ -55,8 +55,9 @@ public sealed class InversionStage(StageContext context) : Stage<InversionResult
     string Stamp(Cell cell) => ((AnalysisSettings)Settings(cell) with { Finetuned = "" }).ToJson();
 
     /// <inheritdoc/>
+    /// <remarks>The inversions read only p: "finetuned" names p too, since the start's first run may not exist yet.</remarks>
     public override object Settings(Cell cell) =>
-        Context.AnalysisSettings(cell.Start!.First) with { Pretrained = Pretrained(cell.Start) };
+        Context.AnalysisSettings(cell.Start!.First) with { Pretrained = Pretrained(cell.Start), Finetuned = Pretrained(cell.Start) };
 
     /// <inheritdoc/>
     protected override InversionResult Execute(Cell cell, CancellationToken cancel)
