@@ -43,9 +43,6 @@ public sealed partial class InvarianceAnalysis : IDisposable
         _folderReady = true;
     }
 
-    /// <summary>The file that holds X'(p, ·, <paramref name="seed"/>) (computed from p's weights when the cache is shared).</summary>
-    public string PretrainedInversionFile(int seed) => PretrainedInversionsPath(Inputs().P, seed);
-
     /// <summary>
     /// Inverts p for one STIR seed into its file (the shared cache, or this analysis's own folder), unless it is there
     /// already; returns the file.

@@ -120,6 +120,12 @@ public class StudyCellsTests
                 Assert.Null(cells.Run(cell));
             }
             Assert.True(cells.Plan.Cells.All(cells.IsDone));
+            // The stages declare their settings and inputs: @pretrain is the pretraining run's final checkpoint (epoch 1, from its done.json).
+            var train = cells.Plan["train/hp"];
+            var pretrained = new RunFolder(Path.Combine(dir.Path, "pretrain")).Weights(1);
+            Assert.Equal(pretrained, Assert.IsType<TrainConfig>(cells.Stage(CellKind.Train).Settings(train)).Init);
+            Assert.Equal([pretrained], cells.Stage(CellKind.Train).Inputs(train));
+            Assert.Equal(4, Assert.IsType<Invariscope.Analysis.AnalysisSettings>(cells.Stage(CellKind.Analysis).Settings(cells.Plan["analysis/hp/epoch_003/s0"])).Steps);
         }
         Assert.False(File.Exists(RunRobustness.EpochFile(run, 4)));
 
