@@ -46,4 +46,17 @@ public sealed class ProgressBar : IProgress<(int done, int total)>
         if (_interactive) _out.Write("\r" + line + (final ? "\n" : ""));
         else _out.WriteLine(line);
     }
+
+    /// <summary>A per-epoch progress bar of training steps on stderr, showing loss, accuracy and img/s (train, finetune, study).</summary>
+    public static Action<Training.StepProgress> TrainingSteps()
+    {
+        ProgressBar? bar = null;
+        int barEpoch = -1;
+        return p =>
+        {
+            if (p.Epoch != barEpoch) { bar = new ProgressBar($"epoch {p.Epoch}/{p.TotalEpochs} [{p.Phase}]", "batch"); barEpoch = p.Epoch; }
+            bar!.Suffix = $"loss {p.Loss:F4}" + (double.IsNaN(p.Acc) ? "" : $" acc {p.Acc:P1}") + $" {p.ImagesPerSecond:F0} img/s";
+            bar.Report((p.Batch, p.Batches));
+        };
+    }
 }

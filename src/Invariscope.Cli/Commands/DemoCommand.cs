@@ -57,7 +57,7 @@ public static class DemoCommand
             };
             var study = Demo.Config(options);
             var dev = CommonOptions.Resolve(parse, device, torchLib);
-            return StudyCommand.Execute(parse, study, options.Out, dev);
+            return StudyOutput.Run(parse, study, options.Out, dev);
         });
         return command;
     }

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using Invariscope.Study;
-using Invariscope.Report;
+using Invariscope.Study.Cells;
 
 namespace Invariscope.Cli.Commands;
 
-/// <summary><c>invariscope study CONFIG.json</c>: run every setting of a study, analyse, correlate and report.</summary>
+/// <summary>
+/// <c>invariscope study CONFIG.json</c>: run every cell of a study (train, evaluate, analyse, correlate, report);
+/// <c>--plan</c> prints the cells and their dependencies as JSON; <c>--cell ID</c> runs one cell.
+/// </summary>
 public static class StudyCommand
 {
     /// <summary>Builds the command.</summary>
@@ -12,39 +15,52 @@ public static class StudyCommand
     {
         var config = new Argument<string>("config") { Description = "study config (JSON): common train fields, settings, analysis, robustness" };
         var output = new Option<string?>("--out") { Description = "study folder (resumes what is there); default runs/<config file name>" };
-        var command = new Command("study", "Run a study: train every setting with per-epoch checkpoints, evaluate robustness, analyse invariances, correlate, and write the report.")
+        var plan = new Option<bool>("--plan")
         {
-            config, output,
+            Description = "print the study's cells and their dependencies as JSON and exit (creates nothing). Cells: train/RUN, " +
+                          "robustness/RUN/epoch_NNN, inversion/START/sK, analysis/RUN/epoch_NNN/sK, statistics, report; RUN is pretrain, NAME or NAME/seed_S",
+        };
+        var cell = new Option<string?>("--cell")
+        {
+            Description = "run one cell (an id from --plan), e.g. train/ft/seed_0; fails if a cell it depends on is not done, skips it if it is done itself",
+        };
+        var command = new Command("study",
+            "Run a study: train every setting with per-epoch checkpoints, evaluate robustness, analyse invariances, correlate, and write the report. " +
+            "The work is split into cells that can also run one per process (--plan, --cell), in any order their dependencies allow.")
+        {
+            config, output, plan, cell,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(config)!;
+            var id = parse.GetValue(cell);
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(plan) && id is not null) return Usage(stderr, "--plan and --cell exclude each other");
             var study = StudyConfig.Load(path);
-            var dev = CommonOptions.Resolve(parse, device, torchLib);
+            if (parse.GetValue(plan))
+            {
+                stdout.WriteLine(StudyPlan.For(study).ToJson());
+                return 0;
+            }
+            if (id is not null && StudyPlan.For(study).Find(id) is null) return Usage(stderr, $"unknown cell '{id}' (see --plan for the ids)");
             var root = parse.GetValue(output) ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(path));
-            return Execute(parse, study, root, dev);
+            var dev = CommonOptions.Resolve(parse, device, torchLib);
+            if (id is null) return StudyOutput.Run(parse, study, root, dev);
+            return Cancellable.Run(parse, cancel =>
+            {
+                var result = new StudyRunner(study, root, dev, StudyOutput.Callbacks(stdout)).RunCell(id, cancel);
+                if (result is ReportResult report) stdout.WriteLine($"report: {report.Html}");
+                return 0;
+            }, "invariscope: stopped; run the same command again to resume the cell");
         });
         return command;
     }
 
-    /// <summary>Runs (or resumes) a study with progress output, writes the report and prints the headline numbers.</summary>
-    public static int Execute(ParseResult parse, StudyConfig study, string root, TorchSharp.torch.Device device)
+    static int Usage(TextWriter stderr, string message)
     {
-        var stdout = parse.InvocationConfiguration.Output;
-        var callbacks = new StudyCallbacks(stdout.WriteLine, TrainCommand.StepBar(), label => new ProgressBar(label, "step"));
-        return Cancellable.Run(parse, cancel =>
-        {
-            var started = DateTime.UtcNow;
-            var (results, statistics) = new StudyRunner(study, root, device, callbacks).Run(cancel);
-            var reportClock = System.Diagnostics.Stopwatch.StartNew();
-            var html = StudyReport.Write(results, statistics, new Layout.StudyLayout(results.Root).ReportDir);
-            stdout.WriteLine($"report written in {reportClock.Elapsed.TotalSeconds:F0} s");
-            stdout.WriteLine();
-            ReportCommand.PrintSummary(stdout, results, statistics);
-            stdout.WriteLine($"finished in {(DateTime.UtcNow - started).TotalMinutes:F1} min");
-            stdout.WriteLine($"report: {html}");
-            return 0;
-        }, "invariscope: stopped; run the same command again to resume");
+        stderr.WriteLine($"invariscope: error: {message}");
+        return 2;
     }
 }

@@ -17,19 +17,6 @@ public static class TrainCommand
     /// <summary><c>finetune</c>: from <c>--init</c>, full finetuning by default.</summary>
     public static Command CreateFinetune() => Create("finetune", "Finetune a ViT from --init with --strategy ft|lp|lp-ft|hp-ft.", "ft");
 
-    /// <summary>A per-epoch progress bar on stderr showing loss, accuracy and img/s.</summary>
-    public static Action<StepProgress> StepBar()
-    {
-        ProgressBar? bar = null;
-        int barEpoch = -1;
-        return p =>
-        {
-            if (p.Epoch != barEpoch) { bar = new ProgressBar($"epoch {p.Epoch}/{p.TotalEpochs} [{p.Phase}]", "batch"); barEpoch = p.Epoch; }
-            bar!.Suffix = $"loss {p.Loss:F4}" + (double.IsNaN(p.Acc) ? "" : $" acc {p.Acc:P1}") + $" {p.ImagesPerSecond:F0} img/s";
-            bar.Report((p.Batch, p.Batches));
-        };
-    }
-
     static Command Create(string name, string description, string defaultStrategy)
     {
         var configFile = new Option<string?>("--config") { Description = "experiment config JSON (fields as in config.json of a run)" };
@@ -78,7 +65,7 @@ public static class TrainCommand
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             var run = new RunLayout(parse.GetValue(output)!);
             var stdout = parse.InvocationConfiguration.Output;
-            var trainer = new Trainer(config, run, dev, log: line => stdout.WriteLine(line), onStep: StepBar());
+            var trainer = new Trainer(config, run, dev, log: line => stdout.WriteLine(line), onStep: ProgressBar.TrainingSteps());
             return Cancellable.Run(parse, cancel =>
             {
                 var metrics = trainer.Run(parse.GetValue(resume), cancel);

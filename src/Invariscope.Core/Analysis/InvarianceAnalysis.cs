@@ -17,7 +17,7 @@ public sealed record AnalyzedCheckpoint(string Label, int? Epoch, string Path);
 /// seeds. Inversions on the pretrained model are shared by all checkpoints and cached on disk; each
 /// (checkpoint, seed) is written when done, so a killed analysis resumes where it stopped.
 /// </summary>
-public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout folder, Device device,
+public sealed partial class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout folder, Device device,
     Action<string>? log = null, Func<string, IProgress<(int done, int total)>>? progress = null)
 {
     /// <summary>Whether each comparison also gives its leave-one-out values (<see cref="AnalysisOptions.Intervals"/>).</summary>
@@ -29,38 +29,50 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout
     public AnalysisResults Run(CancellationToken cancel = default)
     {
         settings.Validate();
-        using var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
+        using var inputs = Prepare();
         var checkpoints = Checkpoints();
-        int depth = p.Config.Depth;
-        var layers = LayerSelection.Parse(settings.Layers, "layers").Resolve(depth);
-        var names = layers.Select(l => l.Name).ToArray();
-        var norm = Normalization.Parse(settings.Normalize);
-        var stir = StirSettings.Of(settings);
-
-        var dataset = DatasetSpecs.Open(settings.Data);
-        if (dataset.Count < settings.Samples)
-            throw new InvariscopeException($"samples {settings.Samples}: more than the {dataset.Count} images of data {settings.Data}") { Field = "samples" };
         PrepareFolder(); // every input is open: a typo leaves no folder behind
-        var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
-        labels.Dispose();
-        using var _x = x;
-        var pRep = Represent(p, x, layers, norm);
+        int final = checkpoints.Max(c => c.Epoch ?? 0);
+        foreach (var ckpt in checkpoints)
+        {
+            cancel.ThrowIfCancellationRequested();
+            AnalyzeCheckpoint(inputs, ckpt, final, Enumerable.Range(0, settings.Seeds).ToList(), cancel);
+        }
+        return AnalysisResults.Collect(settings, folder, checkpoints, inputs.Names);
+    }
+
+    /// <summary>What every cell needs: p, the probe images and p's representations of them, per analysed layer.</summary>
+    AnalysisInputs Prepare()
+    {
+        var p = VitCheckpoint.Load(settings.Pretrained, settings.Config, settings.Preset);
         try
         {
-            bool needP = settings.Wants(MetricNames.Forgetting) || settings.Wants(MetricNames.Flow) || settings.Wants(MetricNames.Stir);
-            bool wantF = settings.Wants(MetricNames.Learning) || settings.Wants(MetricNames.Stir);
-            int final = checkpoints.Max(c => c.Epoch ?? 0);
-            foreach (var ckpt in checkpoints)
-            {
-                cancel.ThrowIfCancellationRequested();
-                AnalyzeCheckpoint(p, ckpt, x, pRep, layers, names, norm, stir, needP, wantF && settings.LearningAt(ckpt.Epoch, final), cancel);
-            }
+            var (layers, names) = Layers(p);
+            var norm = Normalization.Parse(settings.Normalize);
+            var dataset = DatasetSpecs.Open(settings.Data);
+            if (dataset.Count < settings.Samples)
+                throw new InvariscopeException($"samples {settings.Samples}: more than the {dataset.Count} images of data {settings.Data}") { Field = "samples" };
+            var (x, labels) = DatasetTensors.Stack(dataset.Limit(settings.Samples, settings.SampleSeed), TransformSpec.Eval(p.Config.ImgSize, "none"));
+            labels.Dispose();
+            try { return new AnalysisInputs(p, x, Represent(p, x, layers, norm), layers, names, norm, StirSettings.Of(settings)); }
+            catch { x.Dispose(); throw; }
         }
-        finally
-        {
-            pRep.Dispose();
-        }
-        return AnalysisResults.Collect(settings, folder, checkpoints, names);
+        catch { p.Dispose(); throw; }
+    }
+
+    /// <summary>The analysed layers of p and their names.</summary>
+    (LayerId[] layers, string[] names) Layers(VisionTransformer p)
+    {
+        var layers = LayerSelection.Parse(settings.Layers, "layers").Resolve(p.Config.Depth);
+        return (layers, layers.Select(l => l.Name).ToArray());
+    }
+
+    /// <summary>The cells of one checkpoint for <paramref name="seeds"/> (and its CKA cell), those not done yet.</summary>
+    void AnalyzeCheckpoint(AnalysisInputs a, AnalyzedCheckpoint ckpt, int final, IReadOnlyList<int> seeds, CancellationToken cancel)
+    {
+        bool wantF = settings.Wants(MetricNames.Learning) || settings.Wants(MetricNames.Stir);
+        AnalyzeCheckpoint(a.P, ckpt, a.X, a.PRep, a.Layers, a.Names, a.Norm, a.Stir, InvertsPretrained(settings),
+            wantF && settings.LearningAt(ckpt.Epoch, final), seeds, cancel);
     }
 
     void PrepareFolder()
@@ -78,7 +90,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout
         var run = new RunLayout(settings.Finetuned);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"finetuned {settings.Finetuned}: no complete epoch checkpoints in {run.CheckpointDir}") { Field = "finetuned" };
-        return epochs.Select(e => new AnalyzedCheckpoint($"epoch_{e:D3}", e, run.Weights(e))).ToList();
+        return epochs.Select(e => new AnalyzedCheckpoint(EpochLabel(e), e, run.Weights(e))).ToList();
     }
 
     static int? EpochOf(string path)
@@ -92,9 +104,9 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout
         Representations.Extract(m, images01, layers, ImageInput.Pixels(norm), device, settings.Representation);
 
     void AnalyzeCheckpoint(VisionTransformer p, AnalyzedCheckpoint ckpt, Tensor x, VitIntermediates pRep, LayerId[] layers, string[] names,
-        Normalization norm, StirSettings stir, bool needP, bool needF, CancellationToken cancel)
+        Normalization norm, StirSettings stir, bool needP, bool needF, IReadOnlyList<int> seeds, CancellationToken cancel)
     {
-        var todo = Enumerable.Range(0, settings.Seeds).Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
+        var todo = seeds.Where(s => !File.Exists(folder.Cell(ckpt.Label, s))).ToList();
         bool wantCka = settings.Wants(MetricNames.CkaDivergence) && !File.Exists(folder.CkaCell(ckpt.Label));
         if (todo.Count == 0 && !wantCka) return;
         using var f = VitCheckpoint.Load(ckpt.Path, settings.Config, settings.Preset);
@@ -160,9 +172,7 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout
     Dictionary<LayerId, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, LayerId[] layers, string[] names, Normalization norm,
         StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
     {
-        var path = settings.InversionCache is { } cache
-            ? AnalysisLayout.SharedInversions(cache, _cacheKey ??= InversionCache.Key(p, settings), seed)
-            : folder.PretrainedInversions(seed);
+        var path = PretrainedInversionsPath(p, seed);
         var result = new Dictionary<LayerId, Tensor>();
         if (File.Exists(path))
         {
@@ -196,6 +206,11 @@ public sealed class InvarianceAnalysis(AnalysisSettings settings, AnalysisLayout
             foreach (var i in inv.Values) i.Dispose();
         }
     }
+
+    /// <summary>The file of X'(p, ·, seed): in the shared cache under p's key, or in this analysis's own folder.</summary>
+    string PretrainedInversionsPath(VisionTransformer p, int seed) => settings.InversionCache is { } cache
+        ? AnalysisLayout.SharedInversions(cache, _cacheKey ??= InversionCache.Key(p, settings), seed)
+        : folder.PretrainedInversions(seed);
 
     /// <summary>
     /// STIR(f_j | p_i) for every pretrained-layer inversion i: f's layer-j representation of X against that of X'(p, i).

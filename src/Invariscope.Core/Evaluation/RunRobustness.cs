@@ -40,6 +40,12 @@ public static class RunRobustness
                 RunEpoch(run, settings, epoch, device, suite, log, () => progress?.Report((++done, total)));
             }
         }
+        return Collect(run);
+    }
+
+    /// <summary>Reads every evaluated epoch and rewrites <c>robustness.csv</c> (one row per epoch); returns the epochs, ascending.</summary>
+    public static IReadOnlyList<EpochRobustness> Collect(RunLayout run)
+    {
         var all = Read(run);
         WriteCsv(run.Robustness, all);
         return all;
@@ -93,7 +99,8 @@ public static class RunRobustness
     public static IReadOnlyList<EpochRobustness> Read(RunLayout run) =>
         run.Robustness.EpochFiles().Select(ReadEpoch).OrderBy(r => r.Epoch).ToList();
 
-    static EpochRobustness ReadEpoch(string path) => Json.Deserialize<EpochRobustness>(File.ReadAllText(path), path);
+    /// <summary>Reads one epoch's result file.</summary>
+    public static EpochRobustness ReadEpoch(string path) => Json.Deserialize<EpochRobustness>(File.ReadAllText(path), path);
 
     const string What = "a robustness evaluation", Hint = "delete it to redo the evaluation, or use the same settings";
 

@@ -22,6 +22,8 @@ public sealed class RunLayout(string root)
     public string MetricsJson => Path.Combine(Root, "metrics.json");
     /// <summary>Train loss and accuracy at the start of finetuning (Ren et al.'s "energy").</summary>
     public string EnergyJson => Path.Combine(Root, "energy.json");
+    /// <summary>Written last, when the run has finished: its final epoch (an hp-ft run may stop before its plan's last).</summary>
+    public string DonePath => Path.Combine(Root, "done.json");
     /// <summary>The checkpoints folder.</summary>
     public string CheckpointDir => Path.Combine(Root, "checkpoints");
     /// <summary>The per-epoch robustness evaluation of this run.</summary>

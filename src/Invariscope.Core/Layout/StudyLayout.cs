@@ -21,6 +21,8 @@ public sealed class StudyLayout(string root)
     public string ReportDir => Path.Combine(Root, "report");
     /// <summary>The shared cache of inversions on p (see <c>InversionCache</c>).</summary>
     public string Inversions => Path.Combine(Root, "inversions");
+    /// <summary>The marker of the inversion cell of start <paramref name="start"/> and STIR seed <paramref name="seed"/> (beside the key folders).</summary>
+    public string InversionMarker(string start, int seed) => Path.Combine(Inversions, "cells", start, $"s{seed}.json");
     /// <summary>The pretraining run.</summary>
     public RunLayout Pretrain => new(Path.Combine(Root, PretrainName));
 

@@ -3,7 +3,6 @@ using Invariscope.Analysis;
 using Invariscope.Evaluation;
 using Invariscope.Layout;
 using Invariscope.Training;
-using static TorchSharp.torch;
 
 namespace Invariscope.Study;
 
@@ -91,20 +90,5 @@ public static class Demo
             },
             Robustness = new RobustnessSettings { Data = test, OodData = ood, Corruptions = o.Corruptions, Limit = o.CorruptionLimit, Seed = o.Seed },
         }.Validate("demo");
-    }
-
-    /// <summary>Runs (or resumes) a training config into <paramref name="dir"/>; a finished run is only read back.</summary>
-    public static IReadOnlyList<EpochMetrics> RunOrResume(TrainConfig config, string dir, Device device, Action<string> log,
-        Action<StepProgress>? onStep, CancellationToken cancel)
-    {
-        var run = new RunLayout(dir);
-        int total = TrainingPlan.For(config).Sum(p => p.Epochs);
-        bool started = run.Exists;
-        if (started && run.CompleteEpochs().LastOrDefault() >= total)
-        {
-            log($"  {dir}: already complete");
-            return RunFiles.ReadMetrics(run);
-        }
-        return new Trainer(config, run, device, line => log("  " + line), onStep).Run(started, cancel);
     }
 }

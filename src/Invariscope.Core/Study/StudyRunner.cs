@@ -1,7 +1,4 @@
-using Invariscope.Analysis;
-using Invariscope.Evaluation;
-using Invariscope.Layout;
-using Invariscope.Runtime;
+using Invariscope.Study.Cells;
 using Invariscope.Training;
 using static TorchSharp.torch;
 
@@ -14,78 +11,95 @@ namespace Invariscope.Study;
 public sealed record StudyCallbacks(Action<string> Log, Action<StepProgress>? OnStep = null,
     Func<string, IProgress<(int done, int total)>>? Progress = null);
 
+/// <summary>What a whole study run gives: the loaded results, the statistics in statistics.json, and the report.</summary>
+/// <param name="Results">The result files, loaded.</param>
+/// <param name="Statistics">The statistics.</param>
+/// <param name="Report">The report's index.html.</param>
+public sealed record StudyOutcome(StudyResults Results, StudyStatisticsResult Statistics, string Report);
+
 /// <summary>
-/// Runs a study into a folder: the optional pretraining run, every setting's training run, each run's per-epoch
-/// robustness evaluation and invariance analysis, and finally <c>statistics.json</c>. Every stage writes its results
-/// as it goes and skips what is done, so running the same study again resumes where a killed one stopped.
-/// Layout: <c>study.json</c>, <c>pretrain/</c>, <c>inversions/</c> (inversions on p shared between runs), and per
-/// setting <c>NAME/</c> (run folder, or <c>NAME/seed_S/</c> per training seed) with <c>robustness/</c> and <c>analysis/</c>.
+/// Runs a study into a folder, as a loop over its cells (<see cref="StudyPlan"/>) in plan order, in this process:
+/// the training runs, each run's robustness per epoch, the inversions on each pretrained start, each run's analysis
+/// per (epoch, STIR seed), the statistics and the report. Every cell writes its results atomically and is skipped
+/// when done, so running the same study again resumes where a killed one stopped, and the cells may as well run one
+/// per process (<see cref="RunCell"/>). Layout: <c>study.json</c>, <c>pretrain/</c>, <c>inversions/</c> (inversions
+/// on p shared between runs), per setting <c>NAME/</c> (run folder, or <c>NAME/seed_S/</c> per training seed) with
+/// <c>robustness/</c> and <c>analysis/</c>, <c>statistics.json</c> and <c>report/</c>.
 /// </summary>
 public sealed class StudyRunner(StudyConfig config, string root, Device device, StudyCallbacks callbacks)
 {
     /// <summary>The study folder.</summary>
-    public string Root => _layout.Root;
+    public string Root { get; } = new Layout.StudyLayout(root).Root;
 
-    readonly StudyLayout _layout = new(root);
+    /// <summary>The study's cells.</summary>
+    public StudyPlan Plan { get; } = StudyPlan.For(config);
 
-    /// <summary>Runs (or resumes) everything; returns the loaded results and the statistics written to statistics.json.</summary>
-    public (StudyResults Results, StudyStatisticsResult Statistics) Run(CancellationToken cancel = default)
+    /// <summary>Runs (or resumes) every cell; returns the loaded results, the statistics and the report.</summary>
+    public StudyOutcome Run(CancellationToken cancel = default)
     {
-        StudyInputs.Check(config); // before the folder is created: a typo leaves nothing behind
-        AtomicFile.WriteText(_layout.ConfigPath, config.ToJson());
+        using var cells = new StudyCells(config, Root, device, callbacks);
         var log = callbacks.Log;
-        var runs = config.Settings.SelectMany(s => s.Runs.Select(r => (s, r.Seed, dir: _layout.Run(s.Name, r.Seed).Root))).ToList();
-        int stages = runs.Count * 3 + (config.Pretrain is null ? 0 : 1), stage = 0;
-        string Stage(string what) => $"[{++stage}/{stages}] {what}";
-        string Name(StudySetting s, int? seed) => seed is int k ? $"{s.Name} (seed {k})" : s.Name;
-
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        string? pretrainWeights = null;
-        if (config.PretrainConfig() is { } pre)
+        StudyInputs.Check(config); // before the folder is created: a typo leaves nothing behind
+        cells.WriteConfig();
+        var groups = Plan.Cells.GroupBy(Group).ToList(); // plan order: a group's cells are contiguous
+        int stage = 0;
+        var times = new Dictionary<string, double>();
+        foreach (var s in config.Settings.Where(s => !s.Robustness || !s.Analyze))
+            log($"{s.Name}: " + string.Join(", ", new[] { s.Robustness ? null : "robustness off", s.Analyze ? null : "analysis off" }.OfType<string>()));
+        ReportResult? report = null;
+        CellKind? previous = null;
+        foreach (var group in groups)
         {
-            log(Stage($"pretraining ({Describe(pre)})"));
-            var dir = _layout.Pretrain.Root;
-            Train(pre with { Device = device.ToString() }, dir, cancel);
-            pretrainWeights = _layout.Pretrain.Weights(TrainingPlan.For(pre).Sum(p => p.Epochs));
+            var first = group.First();
+            if (previous is { } p && p != first.Kind) cells.Release(p); // free what the last stage kept for its next cell
+            previous = first.Kind;
+            log($"[{++stage}/{groups.Count}] {Describe(first)}");
+            var done = group.Select(cells.IsDone).ToList();
+            if (first.Kind is not CellKind.Train && done.Count(d => d) is > 0 and var k) log($"  {k} of {done.Count} cells already done");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var (cell, isDone) in group.Zip(done))
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (cells.Run(cell, cancel, isDone) is ReportResult r) report = r;
+            }
+            var what = Stage(first);
+            times[what] = times.GetValueOrDefault(what) + clock.Elapsed.TotalSeconds;
         }
-        var times = new List<(string stage, double seconds)> { ("pretraining", clock.Elapsed.TotalSeconds) };
-        void Lap(string what) { times.Add((what, clock.Elapsed.TotalSeconds - times.Sum(t => t.seconds))); }
-        foreach (var (s, seed, dir) in runs)
-        {
-            var train = config.SettingConfig(s, pretrainWeights, seed: seed) with { Device = device.ToString() };
-            log(Stage($"{Name(s, seed)}: training ({Describe(train)})"));
-            Train(train, dir, cancel);
-        }
-        Lap("training");
-        foreach (var (s, seed, dir) in runs)
-        {
-            log(Stage($"{Name(s, seed)}: accuracy per epoch (clean, OOD, corruptions)"));
-            if (!s.Robustness || config.Robustness is null) { log("  skipped (robustness off for this setting)"); continue; }
-            RunRobustness.Run(new RunLayout(dir), config.Robustness, device, line => log("  " + line),
-                callbacks.Progress?.Invoke($"{Name(s, seed)}: evaluate"), cancel);
-        }
-        Lap("robustness");
-        foreach (var (s, seed, dir) in runs)
-        {
-            log(Stage($"{Name(s, seed)}: invariance analysis of every epoch against epoch 0"));
-            if (!s.Analyze) { log("  skipped (analyze off for this setting)"); continue; }
-            var run = new RunLayout(dir);
-            var train = config.SettingConfig(s, pretrainWeights, seed: seed);
-            var settings = config.AnalysisFor(run.Weights(0), run.Root, train.Normalize, Root);
-            new InvarianceAnalysis(settings, run.Analysis, device,
-                line => log("  " + line), callbacks.Progress is null ? null : label => callbacks.Progress($"{Name(s, seed)}: {label}")).Run(cancel);
-        }
-        Lap("analysis");
-        var results = StudyResults.Load(Root);
-        var statistics = StudyStatistics.Write(results, config.Statistics, Root);
-        Lap("statistics");
         log("time by stage (this invocation; a resumed stage counts only what was left): " +
-            string.Join(", ", times.Select(t => $"{t.stage} {t.seconds:F0} s")));
-        return (results, statistics);
+            string.Join(", ", times.Select(t => $"{t.Key} {t.Value:F0} s")));
+        var (results, statistics) = cells.Statistics.Last ?? cells.Statistics.Load();
+        return new StudyOutcome(results, statistics, report!.Html);
     }
 
-    void Train(TrainConfig train, string dir, CancellationToken cancel) =>
-        Demo.RunOrResume(train, dir, device, callbacks.Log, callbacks.OnStep, cancel);
+    /// <summary>Runs one cell (or reads it back when done); returns its stage's result.</summary>
+    /// <exception cref="Runtime.InvariscopeException">An unknown id, or a dependency that is not done (one line).</exception>
+    public object? RunCell(string id, CancellationToken cancel = default)
+    {
+        var cell = Plan.Get(id);
+        using var cells = new StudyCells(config, Root, device, callbacks);
+        bool done = cells.IsDone(cell);
+        callbacks.Log(done ? $"{id}: already done" : $"{id}: {Describe(cell)}");
+        return cells.Run(cell, cancel, done);
+    }
 
-    static string Describe(TrainConfig c) => $"{c.Task}, {c.Strategy}, {c.Epochs} epochs on {c.Data}";
+    /// <summary>Cells logged under one header: a run's training, robustness or analysis, a start's inversions, statistics, report.</summary>
+    static string Group(Cell c) => $"{c.Kind}/{c.Run?.Dir ?? c.Start?.Name}";
+
+    /// <summary>The "time by stage" bucket of a cell.</summary>
+    static string Stage(Cell c) => c.Kind switch
+    {
+        CellKind.Train => c.Run!.Setting is null ? "pretraining" : "training",
+        CellKind.Inversion => "inversions",
+        var kind => CellIds.Name(kind),
+    };
+
+    static string Describe(Cell c) => c.Kind switch
+    {
+        CellKind.Train => c.Run!.Setting is null ? "pretraining" : $"{c.Run.Name}: training",
+        CellKind.Robustness => $"{c.Run!.Name}: accuracy per epoch (clean, OOD, corruptions)",
+        CellKind.Inversion => $"inversions on {c.Start!.Name}, shared by {string.Join(", ", c.Start.Runs.Select(r => r.Dir))}",
+        CellKind.Analysis => $"{c.Run!.Name}: invariance analysis of every epoch against epoch 0",
+        CellKind.Statistics => "statistics (each run's aggregates, then statistics.json)",
+        _ => "report",
+    };
 }

@@ -70,6 +70,8 @@ public sealed record StudyStatisticsResult(
 /// </summary>
 public static class StudyStatistics
 {
+    /// <summary>The statistics file in the study folder.</summary>
+    public const string FileName = "statistics.json";
     /// <summary>Target name of the mean corrupted accuracy.</summary>
     public const string Corrupted = "corrupted_accuracy";
     /// <summary>Target name of the OOD accuracy.</summary>

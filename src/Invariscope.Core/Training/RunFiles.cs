@@ -41,6 +41,25 @@ public static class RunFiles
     /// <exception cref="InvariscopeException">An unreadable metrics.json (named).</exception>
     public static List<EpochMetrics> ReadMetrics(RunLayout run) => Json.Read<List<EpochMetrics>>(run.MetricsJson) ?? [];
 
+    /// <summary>The final epoch of a finished run (from <see cref="RunLayout.DonePath"/>), or null while it has not finished.</summary>
+    /// <exception cref="InvariscopeException">An unreadable done.json, or one without an integer <c>final_epoch</c> (named).</exception>
+    public static int? FinalEpoch(RunLayout run)
+    {
+        if (!File.Exists(run.DonePath)) return null;
+        try
+        {
+            return (int?)Json.Parse(File.ReadAllText(run.DonePath), run.DonePath)?["final_epoch"]
+                ?? throw new InvariscopeException($"{run.DonePath}: no 'final_epoch'");
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            throw new InvariscopeException($"{run.DonePath}: 'final_epoch' is not an integer");
+        }
+    }
+
+    /// <summary>Marks the run finished at <paramref name="epoch"/>; written after everything else the run writes.</summary>
+    public static void WriteDone(RunLayout run, int epoch) => Json.Write(run.DonePath, new JsonObject { ["final_epoch"] = epoch });
+
     /// <summary>Reads the sidecar of <paramref name="epoch"/> as a JSON object.</summary>
     /// <exception cref="InvariscopeException">An unreadable sidecar (named).</exception>
     public static JsonObject ReadSidecar(RunLayout run, int epoch) =>

@@ -23,7 +23,8 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
     /// <summary>
     /// Runs to the end; with <paramref name="resume"/>, continues a killed or cancelled run from its last complete
     /// epoch. Cancelling stops between steps (throwing <see cref="OperationCanceledException"/>) and keeps every
-    /// complete epoch. Returns all epochs' metrics.
+    /// complete epoch. Returns all epochs' metrics. A finished run is marked with its final epoch
+    /// (<see cref="RunFiles.FinalEpoch"/>), written last; resuming a finished run only writes that mark again.
     /// </summary>
     public IReadOnlyList<EpochMetrics> Run(bool resume = false, CancellationToken cancel = default)
     {
@@ -79,6 +80,7 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
                             (val is null ? "" : $" | val loss {row.ValLoss:F4}" + (cls ? $" acc {row.ValAcc:P1}" : "")) + $" | {row.ImagesPerSecond:F0} img/s");
             }
         }
+        RunFiles.WriteDone(run, epoch);
         return metrics;
     }
 

@@ -28,7 +28,7 @@ public class DemoTests
         using var dir = new TestData.TempDir();
         var config = Demo.Config(Tiny(dir.Path));
         var log = new List<string>();
-        var (results, _) = new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
+        var (results, _, _) = new StudyRunner(config, dir.Path, CPU, new StudyCallbacks(log.Add)).Run();
 
         Assert.Equal(["ft", "scratch", "ft-recon"], results.Settings.Select(s => s.Name));
         Assert.Equal([0, 1], new RunLayout(Path.Combine(dir.Path, "pretrain")).CompleteEpochs());

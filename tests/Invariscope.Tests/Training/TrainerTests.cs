@@ -72,6 +72,7 @@ public class TrainerTests
         var trainer = new Trainer(Tiny, new RunLayout(killed.Path), CPU, onStep: _ => { if (++steps == 5) cancel.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => trainer.Run(false, cancel.Token));
         Assert.Equal([0, 1], new RunLayout(killed.Path).CompleteEpochs()); // 3 steps per epoch: killed in epoch 2
+        Assert.Null(RunFiles.FinalEpoch(new RunLayout(killed.Path))); // not finished
         var metrics = Train(Tiny, killed.Path, resume: true);
         Assert.Equal([1, 2, 3], metrics.Select(m => m.Epoch));
 
@@ -108,7 +109,19 @@ public class TrainerTests
         // A reachable target stops head probing after its first epoch.
         var hpft = Train(Tiny with { Strategy = "hp-ft", Init = init, HpEpochs = 3, HpTargetAcc = 0.01, Epochs = 2 }, dir.File("hpft"));
         Assert.Equal(["hp", "ft", "ft"], hpft.Select(m => m.Phase));
-        Assert.True(File.Exists(new RunLayout(dir.File("hpft")).EnergyJson));
+        var run = new RunLayout(dir.File("hpft"));
+        Assert.True(File.Exists(run.EnergyJson));
+        // The run is marked finished at the epoch it wrote (3), not at its plan's last (5); the mark is written last.
+        Assert.Equal(3, RunFiles.FinalEpoch(run));
+        Assert.True(File.GetLastWriteTimeUtc(run.DonePath) >= File.GetLastWriteTimeUtc(run.Sidecar(3)));
+        // A finished run without the mark (written before it existed) gets it back on resume, and trains nothing.
+        var weights = File.GetLastWriteTimeUtc(run.Weights(3));
+        File.Delete(run.DonePath);
+        Assert.Null(RunFiles.FinalEpoch(run));
+        Assert.Equal([1, 2, 3], Train(Tiny with { Strategy = "hp-ft", Init = init, HpEpochs = 3, HpTargetAcc = 0.01, Epochs = 2 }, run.Root, resume: true).Select(m => m.Epoch));
+        Assert.Equal(3, RunFiles.FinalEpoch(run));
+        Assert.Equal(weights, File.GetLastWriteTimeUtc(run.Weights(3)));
+        Assert.Equal([0, 1, 2, 3], run.CompleteEpochs());
     }
 
     [Fact]
