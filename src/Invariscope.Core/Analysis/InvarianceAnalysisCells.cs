@@ -86,7 +86,7 @@ public sealed partial class InvarianceAnalysis : IDisposable
     }
 
     /// <summary>Whether an analysis with <paramref name="settings"/> compares against inversions on p (forgetting, flow, STIR).</summary>
-    public static bool InvertsPretrained(AnalysisSettings settings) =>
+    public static bool InvertsPretrained(AnalysisOptions settings) =>
         settings.Wants(MetricNames.Forgetting) || settings.Wants(MetricNames.Flow) || settings.Wants(MetricNames.Stir);
 
     static string EpochLabel(int epoch) => $"epoch_{epoch:D3}";

@@ -21,7 +21,7 @@ public static class InversionCache
         Text((p.Config with { NumClasses = 0 }).ToJson()); // the class count only shapes the head, which is not in the key
         Text(StirInversion.Method);
         Text(string.Join("|", settings.Data, settings.Samples, settings.SampleSeed, settings.Steps, settings.StepSize.ToString("R"),
-            settings.Layers, settings.Normalize, settings.Representation, settings.MaxRows));
+            LayerNames(p, settings), settings.Normalize, settings.Representation, settings.MaxRows));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         foreach (var (name, t) in p.state_dict().Where(kv => !kv.Key.StartsWith("head.")).OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -32,4 +32,8 @@ public static class InversionCache
         }
         return Convert.ToHexString(sha.GetHashAndReset()[..16]).ToLowerInvariant();
     }
+
+    /// <summary>The resolved layers, so that <c>all</c> and the same layers listed one by one share their inversions.</summary>
+    static string LayerNames(VisionTransformer p, AnalysisSettings settings) =>
+        string.Join(",", LayerSelection.Parse(settings.Layers, "layers").Resolve(p.Config.Depth).Select(l => l.Name));
 }

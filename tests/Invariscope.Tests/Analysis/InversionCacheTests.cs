@@ -107,6 +107,9 @@ public class InversionCacheTests(FinetuneRunFixture fx) : IClassFixture<Finetune
         Assert.NotEqual(key, InversionCache.Key(p, s with { Samples = 17 }));
         Assert.NotEqual(key, InversionCache.Key(p, s with { SampleSeed = 1 }));
         Assert.NotEqual(key, InversionCache.Key(p, s with { Layers = "2" }));
+        // the same layers however they are written: all = every block and pre_logits of the 4-block model
+        Assert.Equal(key, InversionCache.Key(p, s with { Layers = "0,1,2,3,pre_logits" }));
+        Assert.Equal(key, InversionCache.Key(p, s with { Layers = "last:5" }));
         Assert.Equal(key, InversionCache.Key(p, s with { Seeds = 7, Finetuned = "elsewhere", Metrics = ["forgetting"], InversionCache = "/c" }));
     }
 

@@ -62,7 +62,7 @@ public sealed class StudyPlan
                 cells.Add(new Cell(CellIds.Robustness(run, epoch), CellKind.Robustness, [CellIds.Train(run)]) { Run = run, Epoch = epoch });
 
         var analysed = settingRuns.Where(r => r.Setting!.Analyze).ToList();
-        var analysis = config.AnalysisFor("p", "f", "vit", null);
+        var analysis = config.Analysis; // what the plan depends on (metrics, seeds) is the same for every run
         var starts = InvarianceAnalysis.InvertsPretrained(analysis) ? Group(config, analysed, train) : [];
         var startOf = starts.SelectMany(s => s.Runs.Select(r => (r, s))).ToDictionary(x => x.r, x => x.s);
         foreach (var start in starts)
