@@ -45,7 +45,7 @@ public static class AnalyzeCommand
         command.SetAction(parse =>
         {
             var fin = parse.GetValue(finetuned)!;
-            LayerSelection.Parse(parse.GetValue(layers), "--layers"); // the syntax, named by its flag; the range is checked on the model
+            LayerSelection.Parse(parse.GetValue(layers)); // the syntax now; the range is checked on the model
             var settings = new AnalysisSettings
             {
                 Pretrained = parse.GetValue(pretrained)!, Finetuned = fin, Data = parse.GetValue(data)!,

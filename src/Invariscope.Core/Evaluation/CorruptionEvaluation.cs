@@ -19,7 +19,7 @@ public static class CorruptionEvaluation
     public static CorruptionReport Run(EvaluatedCheckpoint checkpoint, IImageDataset? clean, CorruptionPlan plan, int batchSize,
         Device device, IProgress<(int done, int total)>? progress = null)
     {
-        if (plan.Limit is < 1) throw new InvariscopeException($"--limit must be positive, got {plan.Limit}");
+        if (plan.Limit is < 1) throw new InvariscopeException($"limit must be positive, got {plan.Limit}") { Field = "limit" };
         if (plan.Corruptions.Count == 0 || plan.Severities.Count == 0) throw new InvariscopeException("no corruptions or severities to evaluate");
         foreach (var s in plan.Severities)
             if (s is < Data.Corruptions.Corruptions.MinSeverity or > Data.Corruptions.Corruptions.MaxSeverity)

@@ -40,16 +40,16 @@ public sealed record CorruptionPlan(IReadOnlyList<string> Corruptions, IReadOnly
         text = text?.Trim();
         if (string.IsNullOrEmpty(text) || text.Equals("all", StringComparison.OrdinalIgnoreCase)) return Data.Corruptions.Corruptions.All;
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (names.Length == 0) throw new InvariscopeException($"--corruptions '{text}': no names given");
+        if (names.Length == 0) throw new InvariscopeException($"corruptions '{text}': no names given") { Field = "corruptions" };
         foreach (var n in names)
         {
             if (!anyName && !Data.Corruptions.Corruptions.All.Contains(n))
-                throw new InvariscopeException($"--corruptions: unknown corruption '{n}'; valid: all, {string.Join(", ", Data.Corruptions.Corruptions.All)}");
+                throw new InvariscopeException($"corruptions: unknown corruption '{n}'; valid: all, {string.Join(", ", Data.Corruptions.Corruptions.All)}") { Field = "corruptions" };
             if (anyName && (n.Contains('/') || n.Contains('\\') || n == "labels"))
-                throw new InvariscopeException($"--corruptions: '{n}' is not a corruption file stem");
+                throw new InvariscopeException($"corruptions: '{n}' is not a corruption file stem") { Field = "corruptions" };
         }
         var dup = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
-        if (dup is not null) throw new InvariscopeException($"--corruptions: '{dup.Key}' is listed twice");
+        if (dup is not null) throw new InvariscopeException($"corruptions: '{dup.Key}' is listed twice") { Field = "corruptions" };
         return names;
     }
 
@@ -64,15 +64,15 @@ public sealed record CorruptionPlan(IReadOnlyList<string> Corruptions, IReadOnly
         {
             var ends = part.Split('-', StringSplitOptions.TrimEntries);
             if (ends.Length > 2 || !ends.All(e => int.TryParse(e, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-                throw new InvariscopeException($"--severities '{text}': '{part}' is not a severity or a range (use 1-5 or a list like 1,3,5)");
+                throw new InvariscopeException($"severities '{text}': '{part}' is not a severity or a range (use 1-5 or a list like 1,3,5)") { Field = "severities" };
             int lo = int.Parse(ends[0], CultureInfo.InvariantCulture), hi = int.Parse(ends[^1], CultureInfo.InvariantCulture);
-            if (lo > hi) throw new InvariscopeException($"--severities '{text}': range '{part}' is reversed");
+            if (lo > hi) throw new InvariscopeException($"severities '{text}': range '{part}' is reversed") { Field = "severities" };
             foreach (var s in new[] { lo, hi })
                 if (s is < Data.Corruptions.Corruptions.MinSeverity or > Data.Corruptions.Corruptions.MaxSeverity)
-                    throw new InvariscopeException($"--severities '{text}': severity {s} is outside 1-5");
+                    throw new InvariscopeException($"severities '{text}': severity {s} is outside 1-5") { Field = "severities" };
             for (int s = lo; s <= hi; s++) result.Add(s);
         }
-        if (result.Count == 0) throw new InvariscopeException($"--severities '{text}': no severities given");
+        if (result.Count == 0) throw new InvariscopeException($"severities '{text}': no severities given") { Field = "severities" };
         return result.ToArray();
     }
 }

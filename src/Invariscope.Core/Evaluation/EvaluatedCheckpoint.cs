@@ -90,7 +90,7 @@ public sealed class EvaluatedCheckpoint : IDisposable
     /// <exception cref="InvariscopeException">The dataset has more classes than the model's head, or is empty.</exception>
     public EvalResult Evaluate(IImageDataset data, int batchSize, Device device, IProgress<(int done, int total)>? progress = null)
     {
-        if (batchSize < 1) throw new InvariscopeException($"--batch-size must be positive, got {batchSize}");
+        if (batchSize < 1) throw new InvariscopeException($"batch_size must be positive, got {batchSize}") { Field = "batch_size" };
         if (Task == "classification" && data.ClassNames.Count > Model.Vit.Config.NumClasses)
             throw new InvariscopeException(
                 $"{data.Name} has {data.ClassNames.Count} classes but {WeightsPath} has a head of {Model.Vit.Config.NumClasses}");

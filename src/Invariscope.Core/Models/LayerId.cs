@@ -77,7 +77,7 @@ public readonly record struct LayerId : IComparable<LayerId>
     public void Check(int depth, string field)
     {
         if (IsBlock && Block >= depth)
-            throw new InvariscopeException($"{field}: {Name} is out of range for a {depth}-block model (valid: {NamesFor(depth)})");
+            throw new InvariscopeException($"{field}: {Name} is out of range for a {depth}-block model (valid: {NamesFor(depth)})") { Field = field };
     }
 
     /// <summary>
@@ -86,8 +86,8 @@ public readonly record struct LayerId : IComparable<LayerId>
     /// <exception cref="InvariscopeException">No layers, or one the model does not have; names <paramref name="field"/>.</exception>
     public static LayerId[] Sorted(IEnumerable<LayerId> layers, int depth, string field)
     {
-        var sorted = (layers ?? throw new InvariscopeException($"{field}: no layers given")).Distinct().Order().ToArray();
-        if (sorted.Length == 0) throw new InvariscopeException($"{field}: no layers given");
+        var sorted = (layers ?? throw new InvariscopeException($"{field}: no layers given") { Field = field }).Distinct().Order().ToArray();
+        if (sorted.Length == 0) throw new InvariscopeException($"{field}: no layers given") { Field = field };
         foreach (var l in sorted) l.Check(depth, field);
         return sorted;
     }

@@ -19,8 +19,8 @@ public sealed record LayerSelection
     IReadOnlyList<Item>? Items { get; init; } // null: no list
     int? LastN { get; init; }
 
-    /// <summary>The flag or config field the text came from; errors name it.</summary>
-    public string Field { get; init; } = "--layers";
+    /// <summary>The config field the text came from; errors name it (the CLI adds the flag that sets it).</summary>
+    public string Field { get; init; } = "layers";
 
     /// <summary>The whole index space: every block, then pre_logits.</summary>
     public static LayerSelection All { get; } = new();
@@ -48,7 +48,7 @@ public sealed record LayerSelection
         if (LastN is int n)
         {
             if (n < 1 || n > count)
-                throw new InvariscopeException($"{Field} last:{n}: N must be in 1..{count} for a {depth}-block model ({count} layers: blocks and pre_logits)");
+                throw new InvariscopeException($"{Field} last:{n}: N must be in 1..{count} for a {depth}-block model ({count} layers: blocks and pre_logits)") { Field = Field };
             return [.. Enumerable.Range(count - n, n).Select(At)];
         }
         if (Items is null) return [.. Enumerable.Range(0, count).Select(At)];
@@ -62,7 +62,7 @@ public sealed record LayerSelection
             int j = item.Index < 0 ? count + item.Index : item.Index;
             if (j < 0 || j >= count)
                 throw new InvariscopeException(
-                    $"{Field}: index {item.Index} is out of range for a {depth}-block model (valid: 0..{depth} or -{count}..-1; {depth} = -1 = pre_logits)");
+                    $"{Field}: index {item.Index} is out of range for a {depth}-block model (valid: 0..{depth} or -{count}..-1; {depth} = -1 = pre_logits)") { Field = Field };
             return At(j);
         });
         return LayerId.Sorted(layers, depth, Field);
@@ -74,18 +74,18 @@ public sealed record LayerSelection
     /// Indices are checked against a model's depth by <see cref="Resolve"/>.
     /// </summary>
     /// <param name="text">The text.</param>
-    /// <param name="field">The flag or config field it came from (errors name it).</param>
+    /// <param name="field">The config field it came from (errors name it).</param>
     /// <exception cref="InvariscopeException">Empty text or an item that is neither an integer nor a layer name.</exception>
-    public static LayerSelection Parse(string? text, string field = "--layers")
+    public static LayerSelection Parse(string? text, string field = "layers")
     {
         var trimmed = text?.Trim() ?? "";
         var lower = trimmed.ToLowerInvariant();
-        if (lower.Length == 0) throw new InvariscopeException($"{field}: empty; {Grammar}");
+        if (lower.Length == 0) throw new InvariscopeException($"{field}: empty; {Grammar}") { Field = field };
         if (lower == "all") return All with { Field = field };
         if (lower.StartsWith("last:", StringComparison.Ordinal))
         {
             if (!int.TryParse(lower.AsSpan(5).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-                throw new InvariscopeException($"{field} '{trimmed}': last:N takes a whole number N ≥ 1; {Grammar}");
+                throw new InvariscopeException($"{field} '{trimmed}': last:N takes a whole number N ≥ 1; {Grammar}") { Field = field };
             return Last(n) with { Field = field };
         }
         var items = new List<Item>();
@@ -93,7 +93,7 @@ public sealed record LayerSelection
         {
             if (int.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i)) items.Add(new Item(i, null));
             else if (LayerId.TryParse(part, out var layer)) items.Add(new Item(0, layer));
-            else throw new InvariscopeException($"{field} '{trimmed}': '{part}' is not a layer; {Grammar}");
+            else throw new InvariscopeException($"{field} '{trimmed}': '{part}' is not a layer; {Grammar}") { Field = field };
         }
         return new LayerSelection { Items = items, Field = field };
     }

@@ -91,7 +91,7 @@ public class EvaluateCommandTests
         { ["evaluate", "--checkpoint", "SMALL", "--data", EvalModels.Data], "head of 3" },
         { ["features-change", "--finetuned", "M", "--start", "DEEP2", "--data", EvalModels.Data], "DEEP2" },
         { ["features-change", "--finetuned", "M", "--start", "/nope/s.safetensors", "--data", EvalModels.Data], "/nope/s.safetensors" },
-        { ["features-change", "--finetuned", "M", "--start", "M", "--data", EvalModels.Data, "--layers", "9"], "--layers: index 9 is out of range for a 4-block model" },
+        { ["features-change", "--finetuned", "M", "--start", "M", "--data", EvalModels.Data, "--layers", "9"], "layers: index 9 is out of range for a 4-block model" },
     };
 
     [Theory]
