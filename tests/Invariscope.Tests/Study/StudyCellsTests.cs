@@ -78,6 +78,24 @@ public class StudyCellsTests
     }
 
     [Fact]
+    public void Without_shared_inversions_each_run_inverts_its_own_start_to_the_same_results()
+    {
+        // Unshared inversion cells write into their run's analysis folder; its analysis cells must then resume there
+        // (they once refused: the inversion cell had claimed analysis.json with other settings).
+        using var dir = new TestData.TempDir();
+        var shared = Config(dir.File("shared-config"));
+        var alone = shared with { Analysis = shared.Analysis with { ShareInversions = false } };
+        string a = dir.File("a"), b = dir.File("b");
+        new StudyRunner(shared, a, TorchSharp.torch.CPU, new StudyCallbacks(_ => { })).Run();
+        new StudyRunner(alone, b, TorchSharp.torch.CPU, new StudyCallbacks(_ => { })).Run();
+        Assert.True(File.Exists(new RunLayout(Path.Combine(b, "ft", "seed_1")).Analysis.PretrainedInversions(0)));
+        Assert.False(Directory.Exists(new StudyLayout(b).Inversions));
+        // the same p (the pretrained backbone, or a scratch run's own epoch 0) inverted in either place: the same numbers
+        foreach (var run in new[] { Path.Combine("ft", "seed_0"), "ft-recon", "scratch" })
+            Assert.Equal(File.ReadAllText(Path.Combine(a, run, "analysis", "per_layer.csv")), File.ReadAllText(Path.Combine(b, run, "analysis", "per_layer.csv")));
+    }
+
+    [Fact]
     public void An_hp_ft_run_that_stops_probing_early_completes_its_study_at_the_epoch_it_wrote()
     {
         using var dir = new TestData.TempDir();

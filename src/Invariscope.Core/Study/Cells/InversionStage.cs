@@ -56,9 +56,14 @@ public sealed class InversionStage(StageContext context) : Stage<InversionResult
     string Stamp(Cell cell) => ((AnalysisSettings)Settings(cell) with { Finetuned = "" }).ToJson();
 
     /// <inheritdoc/>
-    /// <remarks>The inversions read only p: "finetuned" names p too, since the start's first run may not exist yet.</remarks>
-    public override object Settings(Cell cell) =>
-        Context.AnalysisSettings(cell.Start!.First) with { Pretrained = Pretrained(cell.Start), Finetuned = Pretrained(cell.Start) };
+    /// <remarks>
+    /// Shared inversions read only p and live outside any run: "finetuned" names p too, since the start's first run
+    /// may not exist yet. Unshared ones go into their one run's analysis folder, whose analysis.json they claim, so
+    /// they use that run's analysis settings unchanged (the analysis cells then find the same settings there).
+    /// </remarks>
+    public override object Settings(Cell cell) => cell.Start!.Shared
+        ? Context.AnalysisSettings(cell.Start.First) with { Pretrained = Pretrained(cell.Start), Finetuned = Pretrained(cell.Start) }
+        : Context.AnalysisSettings(cell.Start.First);
 
     /// <inheritdoc/>
     protected override InversionResult Execute(Cell cell, CancellationToken cancel)
