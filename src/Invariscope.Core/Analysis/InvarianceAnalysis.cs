@@ -31,7 +31,8 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
         settings.Validate();
         using var inputs = Prepare();
         var checkpoints = Checkpoints();
-        PrepareFolder(); // every input is open: a typo leaves no folder behind
+        using var hold = FolderLock.Acquire(folder.Root); // every input is open: a typo leaves no folder behind
+        PrepareFolder();
         int final = checkpoints.Max(c => c.Epoch ?? 0);
         foreach (var ckpt in checkpoints)
         {

@@ -29,9 +29,12 @@ public static class RunRobustness
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"{run.Root}: no complete epoch checkpoints to evaluate");
         var todo = epochs.Where(e => !File.Exists(run.Robustness.Epoch(e))).ToList();
-        if (todo.Count > 0)
+        // the test sets open before the folder is touched (a typo leaves nothing behind), then one writer holds it;
+        // a study's robustness cells (RunEpoch) are held by the study's lock instead
+        var suite = todo.Count > 0 ? Suite(settings, log) : null;
+        using var hold = FolderLock.Acquire(run.Robustness.Root);
+        if (suite is not null)
         {
-            var suite = Suite(settings, log);
             int total = suite.Sets * todo.Count, done = 0;
             progress?.Report((0, total));
             foreach (var epoch in todo)

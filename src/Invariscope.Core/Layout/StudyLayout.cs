@@ -23,6 +23,8 @@ public sealed class StudyLayout(string root)
     public string Inversions => Path.Combine(Root, "inversions");
     /// <summary>The marker of the inversion cell of start <paramref name="start"/> and STIR seed <paramref name="seed"/> (beside the key folders).</summary>
     public string InversionMarker(string start, int seed) => Path.Combine(Inversions, "cells", start, $"s{seed}.json");
+    /// <summary>The lock files of cells run one per process (<c>study --cell</c>).</summary>
+    public string CellLocks => Path.Combine(Root, ".locks");
     /// <summary>The pretraining run.</summary>
     public RunLayout Pretrain => new(Path.Combine(Root, PretrainName));
 

@@ -40,6 +40,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         using var cells = new StudyCells(config, Root, device, callbacks);
         var log = callbacks.Log;
         StudyInputs.Check(config); // before the folder is created: a typo leaves nothing behind
+        using var hold = Runtime.FolderLock.Acquire(Root, what: "in use by another study run or its cells");
         cells.WriteConfig();
         var groups = Plan.Cells.GroupBy(Group).ToList(); // plan order: a group's cells are contiguous
         int stage = 0;
@@ -77,6 +78,11 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
     {
         var cell = Plan.Get(id);
         using var cells = new StudyCells(config, Root, device, callbacks);
+        cells.CheckReady(cell); // before any lock file: a refused cell creates nothing
+        // cells of one study run side by side (one process each) under a shared lock that a whole-study run excludes;
+        // each cell also holds its own, so the same cell never runs twice at once
+        using var study = Runtime.FolderLock.Acquire(Root, shared: true, what: "in use by a whole-study run");
+        using var one = Runtime.FolderLock.Acquire(new Layout.StudyLayout(Root).CellLocks, CellIds.LockName(id), what: "this cell is running");
         bool done = cells.IsDone(cell);
         callbacks.Log(done ? $"{id}: already done" : $"{id}: {Describe(cell)}");
         return cells.Run(cell, cancel, done);

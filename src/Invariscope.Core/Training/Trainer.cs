@@ -38,6 +38,7 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
             throw new InvariscopeException($"{config.ValData}: {val.ClassNames.Count} classes, but the training data has {train.ClassNames.Count}");
 
         using var model = new TaskModel(ModelSetup.Build(config, train.ClassNames.Count), config.Task, config.Seed);
+        using var hold = FolderLock.Acquire(run.Root); // one writer per run: a second train --resume is refused
         if (!resume) StartFolder();
         if (config.Amp) model.UseBFloat16();
         model.To(device);

@@ -165,7 +165,9 @@ public class StudyCellsTests
     /// </summary>
     static void AssertSameResults(string a, string b)
     {
-        List<string> Files(string root) => [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Order()];
+        // lock files say who wrote, not what: a cell-by-cell run has one per cell
+        static bool IsLock(string rel) => rel.Split(Path.DirectorySeparatorChar).Any(p => p == ".locks" || p.StartsWith(Invariscope.Runtime.FolderLock.FileName, StringComparison.Ordinal));
+        List<string> Files(string root) => [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Where(f => !IsLock(f)).Order()];
         var files = Files(a);
         Assert.Equal(files, Files(b));
         Assert.Contains(Path.Combine("ft-recon", "analysis", "results.json"), files);

@@ -22,6 +22,9 @@ public static class CellIds
 
     static string Epoch(int epoch) => $"epoch_{epoch:D3}";
 
+    /// <summary>The lock file of a cell run on its own: its id with '/' as '+' (one file per cell in one folder).</summary>
+    public static string LockName(string id) => id.Replace('/', '+') + ".lock";
+
     /// <summary>The kind's name as written in ids and in the plan.</summary>
     public static string Name(CellKind kind) => kind.ToString().ToLowerInvariant();
 }

@@ -58,13 +58,19 @@ public sealed class StudyCells : IDisposable
     /// <exception cref="InvariscopeException">A dependency is not done, or an input it wrote is missing (named).</exception>
     public object? Run(Cell cell, CancellationToken cancel = default, bool? done = null)
     {
-        if (Pending(cell) is { Count: > 0 } pending)
-            throw new InvariscopeException($"cell {cell.Id}: {pending.Count} of its dependencies are not done ({string.Join(", ", pending.Take(3))}{(pending.Count > 3 ? ", ..." : "")}); run them first");
+        CheckReady(cell);
         var stage = Stage(cell.Kind);
         if (stage.Inputs(cell).FirstOrDefault(f => !File.Exists(f)) is { } missing)
             throw new InvariscopeException($"cell {cell.Id}: input {missing} is missing although the cells it depends on are done");
         WriteConfig();
         return stage.Run(cell, done ?? IsDone(cell), cancel);
+    }
+
+    /// <summary>Throws, in one line, when a dependency of <paramref name="cell"/> is not done.</summary>
+    public void CheckReady(Cell cell)
+    {
+        if (Pending(cell) is { Count: > 0 } pending)
+            throw new InvariscopeException($"cell {cell.Id}: {pending.Count} of its dependencies are not done ({string.Join(", ", pending.Take(3))}{(pending.Count > 3 ? ", ..." : "")}); run them first");
     }
 
     /// <summary>Writes the study's config into its folder (only when it changed, so aggregates stay fresh).</summary>
