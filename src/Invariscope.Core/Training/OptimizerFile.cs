@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using Invariscope.Checkpoints;
 using Invariscope.Formats;
 using Invariscope.Layout;
@@ -9,32 +8,21 @@ namespace Invariscope.Training;
 
 /// <summary>
 /// An epoch's optimiser state (<c>epoch_NNN.optim.safetensors</c>) with the identity of what it belongs to: its
-/// metadata names the run (the first 16 hex digits of the SHA-256 of the run's <c>config.json</c>, which is written
-/// once at the start and never rewritten), the epoch, and the SHA-256 of that epoch's weights. On resume it must
-/// match all three and the digest the epoch's sidecar records, so another run's or another epoch's file is refused
-/// with one line naming it, before any state is used.
+/// metadata names the epoch and the SHA-256 of the weights saved beside it, which identify the run's trajectory (a
+/// hash of config.json would not do: it holds absolute paths, and the same run in another folder is the same run).
+/// On resume both must match the epoch's sidecar, and the file its recorded digest, so another run's or another
+/// epoch's file is refused with one line naming it before any state is used. Two runs whose weights are identical
+/// have identical optimiser states too, so nothing is lost by accepting one for the other.
 /// </summary>
 public static class OptimizerFile
 {
-    const string RunKey = "run", EpochKey = "epoch", WeightsKey = "weights_sha256";
-
-    /// <summary>The identity of the run in <paramref name="run"/>: from the bytes of its config.json.</summary>
-    /// <exception cref="InvariscopeException">config.json cannot be read (named).</exception>
-    public static string RunId(RunLayout run)
-    {
-        try { return Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(run.ConfigPath)))[..16]; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvariscopeException($"{run.ConfigPath}: cannot read: {e.Message.ReplaceLineEndings(" ")}", e);
-        }
-    }
+    const string EpochKey = "epoch", WeightsKey = "weights_sha256";
 
     /// <summary>Saves <paramref name="optimizer"/>'s state after <paramref name="epoch"/>; returns the file's SHA-256.</summary>
     public static string Save(RunLayout run, int epoch, Optimizer optimizer, string weightsSha256)
     {
         var meta = new Dictionary<string, string>
         {
-            [RunKey] = RunId(run),
             [EpochKey] = epoch.ToString(CultureInfo.InvariantCulture),
             [WeightsKey] = weightsSha256,
         };
@@ -62,13 +50,13 @@ public static class OptimizerFile
     {
         IReadOnlyDictionary<string, string> meta;
         using (var file = Safetensors.Open(path)) meta = file.Metadata;
-        string? problem = null, runId = RunId(run), wantEpoch = epoch.ToString(CultureInfo.InvariantCulture);
-        if (meta.GetValueOrDefault(RunKey) is not { } theirRun) problem = "has no run identity; it was not written by this run";
-        else if (theirRun != runId) problem = $"is the optimiser state of another run ({theirRun}; this run is {runId})";
+        string? problem = null, wantEpoch = epoch.ToString(CultureInfo.InvariantCulture);
+        if (meta.GetValueOrDefault(WeightsKey) is not { } theirWeights) problem = "has no weights digest; it was not written by this run";
         else if (meta.GetValueOrDefault(EpochKey) != wantEpoch)
             problem = $"is the optimiser state of epoch {meta.GetValueOrDefault(EpochKey) ?? "?"}, not of epoch {epoch}";
-        else if (meta.GetValueOrDefault(WeightsKey) != weightsSha)
-            problem = $"was saved with other weights than {run.Weights(epoch)}";
+        else if (theirWeights != weightsSha)
+            problem = $"is the optimiser state of another run (saved beside weights {theirWeights[..Math.Min(12, theirWeights.Length)]}…, " +
+                      $"this run's {run.Weights(epoch)} are {weightsSha[..12]}…)";
         if (problem is not null)
             throw new InvariscopeException($"{path}: {problem}" + (whatToDo is null ? "" : $"; {whatToDo}"));
     }

@@ -187,6 +187,11 @@ public class CheckpointIntegrityTests(IntegrityRuns runs) : IClassFixture<Integr
         OneLineNaming(run.OptimizerState(1), message);
         Assert.Contains("optimiser state of another run", message);
         Assert.False(File.Exists(run.Weights(2)));
+
+        File.Copy(new RunLayout(runs.A).OptimizerState(2), run.OptimizerState(1), overwrite: true);
+        message = Assert.Throws<InvariscopeException>(() => Resume(run)).Message;
+        OneLineNaming(run.OptimizerState(1), message);
+        Assert.Contains("optimiser state of epoch 2, not of epoch 1", message);
     }
 
     [Fact]
