@@ -1,4 +1,5 @@
 using Invariscope.Formats;
+using Invariscope.Layout;
 using Invariscope.Models;
 using Invariscope.Runtime;
 using static TorchSharp.torch;
@@ -18,36 +19,31 @@ public static class VitCheckpoint
     /// <summary>
     /// Builds the model and loads <paramref name="weightsPath"/> strictly. Architecture: <paramref name="configPath"/>
     /// if given, else <paramref name="preset"/> (its class count taken from the checkpoint's head), else the
-    /// checkpoint's own metadata.
+    /// checkpoint's own metadata. The file is checked first (<see cref="CheckpointIntegrity.Load"/>): against the
+    /// digest its run's sidecar records, and every floating tensor finite.
     /// </summary>
     public static VisionTransformer Load(string weightsPath, string? configPath = null, string? preset = null)
     {
-        using var file = Safetensors.Open(weightsPath);
-        var raw = file.LoadAll();
+        using var loaded = CheckpointIntegrity.Load(weightsPath, RunLayout.SidecarOf(weightsPath));
+        var raw = loaded.Tensors;
+        bool hf = HfVitKeys.Looks(raw.Keys);
+        var weights = hf ? HfVitKeys.ToTimm(raw) : raw;
         try
         {
-            bool hf = HfVitKeys.Looks(raw.Keys);
-            var weights = hf ? HfVitKeys.ToTimm(raw) : raw;
-            try
-            {
-                var config = ResolveConfig(file, weights, configPath, preset);
-                var model = new VisionTransformer(config);
-                StrictLoad.Into(model, weights, weightsPath);
-                model.eval();
-                return model;
-            }
-            finally
-            {
-                if (hf) foreach (var (k, t) in weights) if (!raw.ContainsKey(k)) t.Dispose(); // the fused qkv copies
-            }
+            var config = ResolveConfig(weightsPath, loaded.Metadata, weights, configPath, preset);
+            var model = new VisionTransformer(config);
+            StrictLoad.Into(model, weights, weightsPath);
+            model.eval();
+            return model;
         }
         finally
         {
-            foreach (var t in raw.Values) t.Dispose();
+            if (hf) foreach (var (k, t) in weights) if (!raw.ContainsKey(k)) t.Dispose(); // the fused qkv copies
         }
     }
 
-    static VitConfig ResolveConfig(SafetensorsFile file, IReadOnlyDictionary<string, Tensor> weights, string? configPath, string? preset)
+    static VitConfig ResolveConfig(string path, IReadOnlyDictionary<string, string> metadata, IReadOnlyDictionary<string, Tensor> weights,
+        string? configPath, string? preset)
     {
         if (configPath is not null && preset is not null)
             throw new InvariscopeException($"config {configPath} and preset {preset}: give one, not both") { Field = "preset" };
@@ -57,21 +53,21 @@ public static class VitCheckpoint
             int classes = weights.TryGetValue("head.weight", out var head) ? (int)head.shape[0] : 0;
             return VitPresets.Get(preset) with { NumClasses = classes };
         }
-        if (file.Metadata.TryGetValue(ConfigKey, out var ours)) return VitConfig.FromJson(ours, $"{file.Path} metadata '{ConfigKey}'");
-        if (file.Metadata.TryGetValue("ctor", out var ctor)) return VitConfig.FromJson(ctor, $"{file.Path} metadata 'ctor'");
-        throw new InvariscopeException($"{file.Path}: the checkpoint does not say its architecture; set config (an architecture JSON) or preset");
+        if (metadata.TryGetValue(ConfigKey, out var ours)) return VitConfig.FromJson(ours, $"{path} metadata '{ConfigKey}'");
+        if (metadata.TryGetValue("ctor", out var ctor)) return VitConfig.FromJson(ctor, $"{path} metadata 'ctor'");
+        throw new InvariscopeException($"{path}: the checkpoint does not say its architecture; set config (an architecture JSON) or preset");
     }
 
     /// <summary>
     /// Writes the model's weights (timm names) with its config in the metadata, atomically.
-    /// <paramref name="metadata"/> adds further string entries.
+    /// <paramref name="metadata"/> adds further string entries. Returns the file's SHA-256 (see <see cref="Safetensors.Save"/>).
     /// </summary>
-    public static void Save(VisionTransformer model, string path, IReadOnlyDictionary<string, string>? metadata = null)
+    public static string Save(VisionTransformer model, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [ConfigKey] = model.Config.ToJson() };
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var cpu = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu());
-        Safetensors.Save(path, cpu, meta);
+        return Safetensors.Save(path, cpu, meta);
     }
 }

@@ -51,8 +51,9 @@ public sealed class EvaluatedCheckpoint : IDisposable
     /// Loads <paramref name="weightsPath"/> (architecture from <paramref name="configPath"/>, <paramref name="preset"/>
     /// or the checkpoint's metadata, as <see cref="VitCheckpoint.Load"/>). An explicit <paramref name="normalize"/>
     /// overrides the sidecar's. A reconstruction run needs its <c>epoch_NNN.decoder.safetensors</c> beside the weights.
+    /// Both files are checked against the digests the sidecar records (see <see cref="CheckpointIntegrity"/>).
     /// </summary>
-    /// <exception cref="InvariscopeException">Missing or unreadable files, an unknown task or normalisation, a
+    /// <exception cref="InvariscopeException">Missing, unreadable or corrupt files (a digest mismatch, NaN/∞ weights), an unknown task or normalisation, a
     /// classification checkpoint without a head.</exception>
     public static EvaluatedCheckpoint Load(string weightsPath, string? configPath = null, string? preset = null, string? normalize = null)
     {
@@ -74,7 +75,7 @@ public sealed class EvaluatedCheckpoint : IDisposable
                 var decoderPath = RunLayout.DecoderOf(weightsPath);
                 if (!File.Exists(decoderPath))
                     throw new InvariscopeException($"{weightsPath}: a reconstruction checkpoint needs its decoder {decoderPath}, which is missing");
-                model.LoadDecoder(decoderPath);
+                model.LoadDecoder(decoderPath, RunLayout.SidecarOf(weightsPath));
             }
             model.Train(false);
             return new EvaluatedCheckpoint(model, weightsPath, sidecar?.Path, Normalization.Parse(norm).Name);

@@ -42,8 +42,10 @@ public static class Safetensors
     /// the Python safetensors library would. The write is atomic: a temporary file in the same folder is
     /// flushed to disk, then renamed over <paramref name="path"/>. A dtype safetensors cannot store here
     /// (complex, quantized) or an unwritable path is an <see cref="InvariscopeException"/>.
+    /// Returns the SHA-256 of the file's bytes (header and data) as lowercase hex, the digest
+    /// <see cref="SafetensorsFile.LoadAll(out string)"/> computes when reading it back.
     /// </summary>
-    public static void Save(string path, IReadOnlyDictionary<string, torch.Tensor> tensors,
+    public static string Save(string path, IReadOnlyDictionary<string, torch.Tensor> tensors,
         IReadOnlyDictionary<string, string>? metadata = null) => SafetensorsWriter.Save(path, tensors, metadata);
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Invariscope.Runtime;
+using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 
@@ -55,15 +56,16 @@ public sealed class SafetensorsFile : IDisposable
     /// caller owns. An unknown name is an <see cref="InvariscopeException"/> that lists some of the names the
     /// file has.
     /// </summary>
-    public torch.Tensor Get(string name)
+    public torch.Tensor Get(string name) => Read(Find(name), null);
+
+    torch.Tensor Read(SafetensorsEntry entry, IncrementalHash? hash)
     {
-        var entry = Find(name);
         ObjectDisposedException.ThrowIf(_file.IsClosed, this);
         var dtype = SafetensorsDType.FromName(entry.DType)!;
         var tensor = torch.empty(entry.Shape, dtype.ScalarType, torch.CPU);
         try
         {
-            TensorBytes.ReadInto(tensor, _file, Path, _header.DataStart + entry.Begin);
+            TensorBytes.ReadInto(tensor, _file, Path, _header.DataStart + entry.Begin, hash);
             return tensor;
         }
         catch
@@ -74,12 +76,29 @@ public sealed class SafetensorsFile : IDisposable
     }
 
     /// <summary>Reads every tensor (see <see cref="Get"/>), keyed by name; the caller owns them all.</summary>
-    public Dictionary<string, torch.Tensor> LoadAll()
+    public Dictionary<string, torch.Tensor> LoadAll() => LoadAll(null);
+
+    /// <summary>
+    /// Reads every tensor as <see cref="LoadAll()"/> does and gives <paramref name="sha256"/>, the SHA-256 (lowercase
+    /// hex) of the whole file as read: the header bytes, then each tensor's bytes as they arrive. The header is
+    /// validated to cover the data buffer without holes or trailing bytes, so these are all of the file's bytes and
+    /// a changed bit anywhere, in a dtype, a shape or a tensor's data, changes the digest.
+    /// </summary>
+    public Dictionary<string, torch.Tensor> LoadAll(out string sha256)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(_header.Bytes);
+        var all = LoadAll(hash);
+        sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        return all;
+    }
+
+    Dictionary<string, torch.Tensor> LoadAll(IncrementalHash? hash)
     {
         var all = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var name in Names) all[name] = Get(name);
+            foreach (var entry in _header.Entries) all[entry.Name] = Read(entry, hash);
             return all;
         }
         catch

@@ -27,6 +27,9 @@ internal sealed class SafetensorsHeader
     /// <summary>File position of the data buffer: 8 + the header length.</summary>
     internal required long DataStart { get; init; }
 
+    /// <summary>The file's first <see cref="DataStart"/> bytes as read (length prefix and header JSON), for its digest.</summary>
+    internal required byte[] Bytes { get; init; }
+
     /// <summary>Reads and validates the header of the open file <paramref name="path"/>.</summary>
     internal static SafetensorsHeader Read(SafeFileHandle file, string path)
     {
@@ -41,11 +44,12 @@ internal sealed class SafetensorsHeader
         if ((long)headerLength > fileLength - 8)
             throw Error(path, $"header length {headerLength} runs past the end of the {fileLength}-byte file; truncated?");
 
-        var json = new byte[headerLength];
-        ReadExactly(file, path, json, 8);
         long dataStart = 8 + (long)headerLength;
-        var (entries, metadata) = Parse(json, path, fileLength - dataStart);
-        return new SafetensorsHeader { Entries = entries, Metadata = metadata, DataStart = dataStart };
+        var bytes = new byte[dataStart];
+        prefix.CopyTo(bytes);
+        ReadExactly(file, path, bytes.AsSpan(8), 8);
+        var (entries, metadata) = Parse(bytes[8..], path, fileLength - dataStart);
+        return new SafetensorsHeader { Entries = entries, Metadata = metadata, DataStart = dataStart, Bytes = bytes };
     }
 
     /// <summary>Parses header JSON whose data buffer is <paramref name="dataLength"/> bytes long.</summary>

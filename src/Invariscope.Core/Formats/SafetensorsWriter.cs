@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Invariscope.Runtime;
 using TorchSharp;
@@ -11,6 +12,7 @@ namespace Invariscope.Formats;
 /// rank then by name (UTF-8 byte order), compact header JSON with <c>__metadata__</c> first, padded with
 /// spaces to a multiple of 8 bytes. The file is written under a temporary name in the target's folder,
 /// flushed to disk and renamed over the target, so it never exists half-written under its real name.
+/// The SHA-256 of every byte written is computed on the way, so recording a file's digest costs no second read.
 /// </summary>
 internal static class SafetensorsWriter
 {
@@ -18,7 +20,8 @@ internal static class SafetensorsWriter
 
     sealed record Item(string Name, byte[] Utf8Name, torch.Tensor Tensor, SafetensorsDType.Info DType, long Bytes);
 
-    internal static void Save(string path, IReadOnlyDictionary<string, torch.Tensor> tensors,
+    /// <summary>Writes the file; returns the SHA-256 of its bytes as lowercase hex (see <see cref="SafetensorsFile.LoadAll(out string)"/>).</summary>
+    internal static string Save(string path, IReadOnlyDictionary<string, torch.Tensor> tensors,
         IReadOnlyDictionary<string, string>? metadata)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -29,6 +32,7 @@ internal static class SafetensorsWriter
         string target = System.IO.Path.GetFullPath(path);
         string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!,
             $".{System.IO.Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
@@ -37,10 +41,13 @@ internal static class SafetensorsWriter
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
                 stream.Write(length);
                 stream.Write(header);
-                foreach (var item in items) WriteData(item.Tensor, stream);
+                hash.AppendData(length);
+                hash.AppendData(header);
+                foreach (var item in items) WriteData(item.Tensor, stream, hash);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, target, overwrite: true);
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
         }
         catch (Exception e)
         {
@@ -107,11 +114,11 @@ internal static class SafetensorsWriter
     }
 
     /// <summary>Writes a contiguous CPU copy of <paramref name="tensor"/>'s data, disposing the copy.</summary>
-    static void WriteData(torch.Tensor tensor, Stream stream)
+    static void WriteData(torch.Tensor tensor, Stream stream, IncrementalHash hash)
     {
         using var scope = torch.NewDisposeScope();
         var cpu = tensor.detach().cpu().contiguous();
-        TensorBytes.WriteFrom(cpu, stream);
+        TensorBytes.WriteFrom(cpu, stream, hash);
     }
 
     static byte[] Utf8(string path, string text)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 
@@ -12,18 +13,31 @@ internal static class TensorBytes
     /// <summary>Bytes per chunk: spans are int-sized, so tensors over 2 GiB go through in several.</summary>
     internal const long DefaultChunkBytes = 1L << 30;
 
-    /// <summary>Fills the contiguous CPU tensor <paramref name="tensor"/> from the file at <paramref name="position"/>.</summary>
+    /// <summary>
+    /// Fills the contiguous CPU tensor <paramref name="tensor"/> from the file at <paramref name="position"/>,
+    /// adding the bytes read to <paramref name="hash"/> when given.
+    /// </summary>
     internal static void ReadInto(torch.Tensor tensor, SafeFileHandle file, string path, long position,
-        long chunkBytes = DefaultChunkBytes)
+        IncrementalHash? hash = null, long chunkBytes = DefaultChunkBytes)
     {
         ForEachChunk(tensor, chunkBytes, (span, offset) =>
-            SafetensorsHeader.ReadExactly(file, path, span, position + offset));
+        {
+            SafetensorsHeader.ReadExactly(file, path, span, position + offset);
+            hash?.AppendData(span);
+        });
     }
 
-    /// <summary>Writes the bytes of the contiguous CPU tensor <paramref name="tensor"/> to <paramref name="stream"/>.</summary>
-    internal static void WriteFrom(torch.Tensor tensor, Stream stream, long chunkBytes = DefaultChunkBytes)
+    /// <summary>
+    /// Writes the bytes of the contiguous CPU tensor <paramref name="tensor"/> to <paramref name="stream"/>,
+    /// adding them to <paramref name="hash"/> when given.
+    /// </summary>
+    internal static void WriteFrom(torch.Tensor tensor, Stream stream, IncrementalHash? hash = null, long chunkBytes = DefaultChunkBytes)
     {
-        ForEachChunk(tensor, chunkBytes, (span, _) => stream.Write(span));
+        ForEachChunk(tensor, chunkBytes, (span, _) =>
+        {
+            stream.Write(span);
+            hash?.AppendData(span);
+        });
     }
 
     delegate void ChunkAction(Span<byte> chunk, long byteOffset);

@@ -1,5 +1,6 @@
 using Invariscope.Checkpoints;
 using Invariscope.Formats;
+using Invariscope.Layout;
 using Invariscope.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -72,35 +73,42 @@ public sealed class TaskModel : IDisposable
         return (nn.functional.l1_loss(recon, images.to(float32)).MoveToOuterDisposeScope(), 0);
     }
 
-    /// <summary>Writes the ViT (loadable by <see cref="VitCheckpoint.Load"/>) and, if any, the decoder beside it.</summary>
-    public void Save(string vitPath, string decoderPath, IReadOnlyDictionary<string, string> metadata)
+    /// <summary>
+    /// Writes the ViT (loadable by <see cref="VitCheckpoint.Load"/>) and, if any, the decoder beside it. Returns
+    /// their SHA-256 digests (the decoder's null when there is none), for the sidecar to record.
+    /// </summary>
+    public (string Vit, string? Decoder) Save(string vitPath, string decoderPath, IReadOnlyDictionary<string, string> metadata)
     {
-        VitCheckpoint.Save(Vit, vitPath, metadata);
-        if (Decoder is null) return;
+        var vit = VitCheckpoint.Save(Vit, vitPath, metadata);
+        if (Decoder is null) return (vit, null);
         using var scope = NewDisposeScope();
-        Safetensors.Save(decoderPath, Decoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu()), metadata);
+        return (vit, Safetensors.Save(decoderPath, Decoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu()), metadata));
     }
 
-    /// <summary>Loads weights written by <see cref="Save"/> into this model.</summary>
-    public void Load(string vitPath, string decoderPath)
+    /// <summary>
+    /// Loads weights written by <see cref="Save"/> into this model, each file checked against the digest in the
+    /// sidecar of <paramref name="vitPath"/> (see <see cref="CheckpointIntegrity.Load"/>; <paramref name="whatToDo"/> ends a failure's message).
+    /// </summary>
+    public void Load(string vitPath, string decoderPath, string? whatToDo = null)
     {
-        using (var f = Safetensors.Open(vitPath)) LoadInto(Vit, f);
-        LoadDecoder(decoderPath);
+        LoadInto(Vit, vitPath, RunLayout.SidecarOf(vitPath), whatToDo);
+        LoadDecoder(decoderPath, RunLayout.SidecarOf(vitPath), whatToDo);
     }
 
-    /// <summary>Loads decoder weights written by <see cref="Save"/> (nothing to do for classification).</summary>
-    public void LoadDecoder(string decoderPath)
+    /// <summary>
+    /// Loads decoder weights written by <see cref="Save"/> (nothing to do for classification), checked against
+    /// the digest <paramref name="sidecarPath"/> (the sidecar of the ViT weights beside it) records.
+    /// </summary>
+    public void LoadDecoder(string decoderPath, string sidecarPath, string? whatToDo = null)
     {
         if (Decoder is null) return;
-        using var d = Safetensors.Open(decoderPath);
-        LoadInto(Decoder, d);
+        LoadInto(Decoder, decoderPath, sidecarPath, whatToDo);
     }
 
-    static void LoadInto(nn.Module module, SafetensorsFile file)
+    static void LoadInto(nn.Module module, string path, string sidecarPath, string? whatToDo)
     {
-        var weights = file.LoadAll();
-        try { StrictLoad.Into(module, weights, file.Path); }
-        finally { foreach (var t in weights.Values) t.Dispose(); }
+        using var loaded = CheckpointIntegrity.Load(path, sidecarPath, whatToDo);
+        StrictLoad.Into(module, loaded.Tensors, path);
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Invariscope.Checkpoints;
 using Invariscope.Data;
 using Invariscope.Evaluation;
 using Invariscope.Formats;
@@ -57,7 +58,7 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
             if (model.Decoder is not null) trainable.AddRange(Freezing.Apply(model.Decoder, _ => true, config.Freeze).Select(p => ("decoder." + p.name, p.param)));
             if (trainable.Count == 0) throw new InvariscopeException($"phase {phase.Name}: no parameter is left to train (check 'freeze')");
             using var optimizer = MakeOptimizer(trainable);
-            if (optimState is not null) LoadOptimizer(optimizer, optimState);
+            if (optimState is { } stateEpoch) OptimizerFile.Load(run, stateEpoch, optimizer, ResumeAdvice(stateEpoch));
             if (phase.Name == "ft" && config.Task == "classification" && !File.Exists(run.EnergyJson))
                 WriteEnergy(model, train, evalTf, epoch);
             var schedule = new LrSchedule(config.Schedule, phase.Lr, config.WarmupSteps, phase.Epochs * loader.BatchesPerEpoch, config.MinLr);
@@ -102,36 +103,40 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
         AtomicFile.WriteText(run.ConfigPath, RunFiles.ConfigText(config));
     }
 
-    (int epoch, int phase, int phaseEpoch, string? optim) Start(TaskModel model)
+    (int epoch, int phase, int phaseEpoch, int? optim) Start(TaskModel model)
     {
         SaveEpoch(model, null, 0, 0, 0, false, null);
         return (0, 0, 0, null);
     }
 
-    (int epoch, int phase, int phaseEpoch, string? optim) Restore(TaskModel model)
+    /// <summary>
+    /// The last complete epoch, its files verified (see <see cref="CheckpointIntegrity"/>). A corrupt file is never
+    /// trained on, nor passed over for an older epoch: the resume stops, naming it and what to delete to go back one.
+    /// </summary>
+    (int epoch, int phase, int phaseEpoch, int? optim) Restore(TaskModel model)
     {
         var complete = run.CompleteEpochs();
         if (complete.Count == 0) return Start(model);
         int last = complete[^1];
         var side = RunFiles.ReadSidecar(run, last);
-        model.Load(run.Weights(last), run.DecoderWeights(last));
+        model.Load(run.Weights(last), run.DecoderWeights(last), ResumeAdvice(last));
         int phase = (int)side["phase_index"]!, phaseEpoch = (int)side["phase_epoch"]!;
         log?.Invoke($"resuming after epoch {last}");
         if ((bool)side["phase_done"]!) return (last, phase + 1, 0, null);
-        return (last, phase, phaseEpoch, last > 0 ? run.OptimizerState(last) : null);
+        return (last, phase, phaseEpoch, last > 0 ? last : null);
+    }
+
+    /// <summary>What to do when a file of <paramref name="epoch"/> fails its check on resume.</summary>
+    string ResumeAdvice(int epoch)
+    {
+        var previous = run.CompleteEpochs().Where(e => e < epoch).DefaultIfEmpty(-1).Max();
+        return $"delete {Path.Combine(run.CheckpointDir, $"epoch_{epoch:D3}.*")} and resume " +
+               (previous >= 0 ? $"to continue from epoch {previous}" : "to start over");
     }
 
     Optimizer MakeOptimizer(List<(string name, Tensor param)> trainable) => config.Optimizer == "sgd"
         ? new Sgd(trainable, config.Momentum, config.WeightDecay)
         : new AdamW(trainable, config.WeightDecay);
-
-    static void LoadOptimizer(Optimizer optimizer, string path)
-    {
-        using var f = Safetensors.Open(path);
-        var state = f.LoadAll();
-        try { optimizer.LoadStateDict(state, path); }
-        finally { foreach (var t in state.Values) t.Dispose(); }
-    }
 
     EpochMetrics TrainEpoch(TaskModel model, DataLoader loader, Optimizer optimizer, List<(string name, Tensor param)> trainable,
         LrSchedule schedule, Phase phase, int epoch, int phaseEpoch, IReadOnlyList<Phase> phases, CancellationToken cancel)
@@ -196,13 +201,10 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
     void SaveEpoch(TaskModel model, Optimizer? optimizer, int epoch, int phaseIndex, int phaseEpoch, bool phaseDone, EpochMetrics? row)
     {
         var meta = new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["seed"] = config.Seed.ToString() };
-        model.Save(run.Weights(epoch), run.DecoderWeights(epoch), meta);
-        if (optimizer is not null)
-        {
-            var state = optimizer.StateDict();
-            try { Safetensors.Save(run.OptimizerState(epoch), state); }
-            finally { foreach (var t in state.Values) t.Dispose(); }
-        }
+        var (vitSha, decoderSha) = model.Save(run.Weights(epoch), run.DecoderWeights(epoch), meta);
+        var files = new List<(string, string)> { (run.Weights(epoch), vitSha) };
+        if (decoderSha is not null) files.Add((run.DecoderWeights(epoch), decoderSha));
+        if (optimizer is not null) files.Add((run.OptimizerState(epoch), OptimizerFile.Save(run, epoch, optimizer, vitSha)));
         var side = new JsonObject
         {
             ["epoch"] = epoch,
@@ -214,6 +216,7 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
             ["config"] = JsonNode.Parse(config.ToJson()),
             ["model_config"] = JsonNode.Parse(model.Vit.Config.ToJson()),
             ["versions"] = Versions.Describe(),
+            [CheckpointIntegrity.FilesKey] = CheckpointIntegrity.Record(files),
         };
         Json.Write(run.Sidecar(epoch), side);
     }
