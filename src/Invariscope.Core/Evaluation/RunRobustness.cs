@@ -26,6 +26,7 @@ public static class RunRobustness
     {
         settings.Validate();
         CheckSettings(run.Robustness, settings);
+        AtomicFile.RemoveStale(run.Robustness.Root);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"{run.Root}: no complete epoch checkpoints to evaluate");
         var todo = epochs.Where(e => !File.Exists(run.Robustness.Epoch(e))).ToList();
@@ -70,6 +71,7 @@ public static class RunRobustness
         bool same = CheckSettings(layout, settings);
         if (same && File.Exists(layout.Epoch(epoch))) return ReadEpoch(layout.Epoch(epoch));
         suite ??= Suite(settings, log);
+        AtomicFile.RemoveStale(layout.Root);
         ClaimSettings(layout, settings);
         using var ckpt = EvaluatedCheckpoint.Load(run.Weights(epoch));
         var result = suite.Evaluate(ckpt, settings.BatchSize, device, setDone);

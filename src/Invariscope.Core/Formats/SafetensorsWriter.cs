@@ -9,8 +9,9 @@ namespace Invariscope.Formats;
 /// <summary>
 /// Writes safetensors files byte for byte as the Python library does: tensors laid out by descending dtype
 /// rank then by name (UTF-8 byte order), compact header JSON with <c>__metadata__</c> first, padded with
-/// spaces to a multiple of 8 bytes. The file is written under a temporary name in the target's folder,
-/// flushed to disk and renamed over the target, so it never exists half-written under its real name.
+/// spaces to a multiple of 8 bytes. The file is written by <see cref="AtomicFile"/> (a temporary name in the
+/// target's folder, flushed to disk, renamed over the target, folder synced), so it never exists half-written
+/// under its real name.
 /// </summary>
 internal static class SafetensorsWriter
 {
@@ -26,28 +27,20 @@ internal static class SafetensorsWriter
         var items = Plan(path, tensors);
         byte[] header = Header(path, items, metadata);
 
-        string target = System.IO.Path.GetFullPath(path);
-        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!,
-            $".{System.IO.Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            AtomicFile.Write(path, stream =>
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
                 stream.Write(length);
                 stream.Write(header);
                 foreach (var item in items) WriteData(item.Tensor, stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
+            });
         }
-        catch (Exception e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (e is IOException or UnauthorizedAccessException)
-                throw new InvariscopeException($"{path}: cannot write: {e.Message.ReplaceLineEndings(" ")}", e);
-            throw;
+            throw new InvariscopeException($"{path}: cannot write: {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 
