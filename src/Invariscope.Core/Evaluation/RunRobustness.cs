@@ -47,6 +47,7 @@ public static class RunRobustness
     /// <summary>Reads every evaluated epoch and rewrites <c>robustness.csv</c> (one row per epoch); returns the epochs, ascending.</summary>
     public static IReadOnlyList<EpochRobustness> Collect(RunLayout run)
     {
+        AtomicFile.RemoveStale(run.Robustness.Root);
         var all = Read(run);
         WriteCsv(run.Robustness, all);
         return all;

@@ -47,7 +47,6 @@ public static partial class AtomicFile
         }
         FaultPoints.Hit("renamed", full);
         SyncFolder(dir);
-        FaultPoints.Hit("done", full);
         return path;
     }
 

@@ -4,16 +4,17 @@ namespace Invariscope.Runtime;
 
 /// <summary>
 /// A test-only hook that kills the process at a named write point, to prove that a kill at any moment of a write
-/// leaves a folder that resumes to the same result. <c>INVARISCOPE_FAULT=POINT[:N]</c> kills the process (no
-/// finally block, no flush: <see cref="Environment.FailFast(string)"/>) at the N-th time (default 1) the point is
+/// leaves a folder that resumes to the same result. <c>INVARISCOPE_FAULT=POINT[:N]</c> kills the process with
+/// SIGKILL (as <c>kill -9</c>: no finally block runs, nothing is flushed; exit 137) at the N-th time (default 1) the point is
 /// reached; <c>INVARISCOPE_FAULT_TRACE=FILE</c> appends every point reached to FILE, one a line, so a test can
 /// enumerate a command's points from one run. Both are read once; unset, <see cref="Hit"/> is one null check.
 /// <para>
 /// A point is <c>STEP:NAME</c>, where NAME is the written file's name with each run of digits replaced by
 /// <c>N</c> (<c>epoch_NNN.json</c>, <c>epoch_NNN_sN.json</c>) and STEP one of <see cref="Steps"/>: every atomic
 /// write (<see cref="AtomicFile"/>, safetensors) passes <c>write</c> (before the temp file exists),
-/// <c>rename</c> (the temp file is complete and on disk, not yet renamed) and <c>renamed</c> (renamed, before the
-/// folder is synced), and, once durable, <c>done</c>. A marker (a sidecar, done.json, a cell) is such a write too.
+/// <c>rename</c> (the temp file is complete and on disk, not yet renamed) and <c>renamed</c> (renamed; the folder
+/// sync that follows matters only for a power cut, which a kill cannot tell from this point). A marker (a sidecar,
+/// done.json, a cell) is such a write too.
 /// </para>
 /// </summary>
 public static class FaultPoints
@@ -23,7 +24,7 @@ public static class FaultPoints
     /// <summary>The environment variable naming a file that records every point reached.</summary>
     public const string TraceEnv = "INVARISCOPE_FAULT_TRACE";
     /// <summary>The steps of one atomic write, in order.</summary>
-    public static readonly IReadOnlyList<string> Steps = ["write", "rename", "renamed", "done"];
+    public static readonly IReadOnlyList<string> Steps = ["write", "rename", "renamed"];
 
     static readonly (string Point, int N)? Target = ParseTarget(Environment.GetEnvironmentVariable(FaultEnv));
     static readonly string? TracePath = Environment.GetEnvironmentVariable(TraceEnv) is { Length: > 0 } t ? t : null;
@@ -40,7 +41,13 @@ public static class FaultPoints
         {
             if (TracePath is not null) File.AppendAllText(TracePath, point + "\n");
             if (Target is { } t && t.Point == point && ++_seen == t.N)
-                Environment.FailFast($"{FaultEnv}: killed at {point} (occurrence {t.N}) writing {path}");
+            {
+                Console.Error.WriteLine($"{FaultEnv}: killed at {point} (occurrence {t.N}) writing {path}");
+                Console.Error.Flush();
+                // SIGKILL, as kill -9: no finally block, no flush, no exit handler runs
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+                Thread.Sleep(Timeout.Infinite);
+            }
         }
     }
 
