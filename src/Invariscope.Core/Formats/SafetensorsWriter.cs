@@ -27,6 +27,10 @@ internal static class SafetensorsWriter
         var items = Plan(path, tensors);
         byte[] header = Header(path, items, metadata);
 
+        // unlike AtomicFile's other callers, a checkpoint's folder is not made here: a missing one is a wrong path
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+            throw new InvariscopeException($"{path}: cannot write: the folder {folder} does not exist");
         try
         {
             AtomicFile.Write(path, stream =>
