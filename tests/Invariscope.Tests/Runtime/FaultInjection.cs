@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Invariscope.Runtime;
 
 namespace Invariscope.Tests.Runtime;
@@ -12,21 +11,13 @@ namespace Invariscope.Tests.Runtime;
 /// </summary>
 static class FaultInjection
 {
-    /// <summary>Runs <c>invariscope ARGS</c> in a child process with <paramref name="env"/> set.</summary>
-    public static (int Code, string Output) Cli(IReadOnlyDictionary<string, string> env, IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "invariscope.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment.Remove(FaultPoints.FaultEnv);
-        start.Environment.Remove(FaultPoints.TraceEnv);
-        foreach (var (k, v) in env) start.Environment[k] = v;
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
+    /// <summary>Runs <c>invariscope ARGS</c> in a child process with the hook set as <paramref name="env"/> says (unset otherwise).</summary>
+    static (int Code, string Output) Cli(IReadOnlyDictionary<string, string> env, IEnumerable<string> args) =>
+        TestData.ChildCli(new Dictionary<string, string?>
+        {
+            [FaultPoints.FaultEnv] = env.GetValueOrDefault(FaultPoints.FaultEnv),
+            [FaultPoints.TraceEnv] = env.GetValueOrDefault(FaultPoints.TraceEnv),
+        }, args);
 
     /// <summary>
     /// The write points of <paramref name="command"/> (run into <paramref name="reference"/>), in the order first
