@@ -55,4 +55,23 @@ public static class TestData
         int code = Invariscope.Cli.CliApp.Run(args, o, e);
         return (code, o.ToString(), e.ToString());
     }
+
+    /// <summary>
+    /// Runs <c>invariscope ARGS</c> in a child process (for what cannot share the test's process: a kill, another
+    /// libtorch) with <paramref name="env"/> set over the test's environment; returns the exit code and stdout + stderr.
+    /// </summary>
+    public static (int code, string output) ChildCli(IReadOnlyDictionary<string, string?> env, IEnumerable<string> args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "invariscope.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (k, v) in env)
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr);
+    }
 }

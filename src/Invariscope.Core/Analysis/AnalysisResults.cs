@@ -136,7 +136,6 @@ public sealed record AnalysisResults(
 
     void Write(AnalysisLayout folder)
     {
-        Json.Write(folder.Results, this);
         var perLayer = new StringBuilder("checkpoint,epoch,layer,metric,mean,std,seeds,lower95,upper95\n");
         var flow = new StringBuilder("checkpoint,epoch,pretrained_layer,finetuned_layer,mean,std\n");
         var aggregates = new StringBuilder("checkpoint,epoch,metric,range,from,to,mean,std,min,max\n");
@@ -159,5 +158,6 @@ public sealed record AnalysisResults(
         AtomicFile.WriteText(folder.FlowCsv, flow.ToString());
         AtomicFile.WriteText(folder.AggregatesCsv, aggregates.ToString());
         AtomicFile.WriteText(folder.InversionsCsv, inversions.ToString());
+        Json.Write(folder.Results, this); // last: its presence means the analysis and its tables are complete
     }
 }

@@ -78,6 +78,7 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
 
     void PrepareFolder()
     {
+        AtomicFile.RemoveStale(folder.Root, recursive: true); // cells/ and cache/ too
         if (SameSettings.Claim(folder.SettingsPath, settings.ToJson(), "an analysis", "use another --out or the same settings",
                 saved => AnalysisSettings.FromJson(saved, folder.SettingsPath).ToJson()))
             log?.Invoke($"resuming the analysis in {folder.Root}");

@@ -26,6 +26,7 @@ public static class RunRobustness
     {
         settings.Validate();
         CheckSettings(run.Robustness, settings);
+        AtomicFile.RemoveStale(run.Robustness.Root);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"{run.Root}: no complete epoch checkpoints to evaluate");
         var todo = epochs.Where(e => !File.Exists(run.Robustness.Epoch(e))).ToList();
@@ -49,6 +50,7 @@ public static class RunRobustness
     /// <summary>Reads every evaluated epoch and rewrites <c>robustness.csv</c> (one row per epoch); returns the epochs, ascending.</summary>
     public static IReadOnlyList<EpochRobustness> Collect(RunLayout run)
     {
+        AtomicFile.RemoveStale(run.Robustness.Root);
         var all = Read(run);
         WriteCsv(run.Robustness, all);
         return all;
@@ -73,6 +75,7 @@ public static class RunRobustness
         bool same = CheckSettings(layout, settings);
         if (same && File.Exists(layout.Epoch(epoch))) return ReadEpoch(layout.Epoch(epoch));
         suite ??= Suite(settings, log);
+        AtomicFile.RemoveStale(layout.Root);
         ClaimSettings(layout, settings);
         using var ckpt = EvaluatedCheckpoint.Load(run.Weights(epoch));
         var result = suite.Evaluate(ckpt, settings.BatchSize, device, setDone);

@@ -10,9 +10,10 @@ namespace Invariscope.Formats;
 /// <summary>
 /// Writes safetensors files byte for byte as the Python library does: tensors laid out by descending dtype
 /// rank then by name (UTF-8 byte order), compact header JSON with <c>__metadata__</c> first, padded with
-/// spaces to a multiple of 8 bytes. The file is written under a temporary name in the target's folder,
-/// flushed to disk and renamed over the target, so it never exists half-written under its real name.
-/// The SHA-256 of every byte written is computed on the way, so recording a file's digest costs no second read.
+/// spaces to a multiple of 8 bytes. The file is written by <see cref="AtomicFile"/> (a temporary name in the
+/// target's folder, flushed to disk, renamed over the target, folder synced), so it never exists half-written
+/// under its real name. The SHA-256 of every byte written is computed on the way, so recording a file's digest
+/// costs no second read.
 /// </summary>
 internal static class SafetensorsWriter
 {
@@ -29,13 +30,14 @@ internal static class SafetensorsWriter
         var items = Plan(path, tensors);
         byte[] header = Header(path, items, metadata);
 
-        string target = System.IO.Path.GetFullPath(path);
-        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(target)!,
-            $".{System.IO.Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        // unlike AtomicFile's other callers, a checkpoint's folder is not made here: a missing one is a wrong path
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder))
+            throw new InvariscopeException($"{path}: cannot write: the folder {folder} does not exist");
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            AtomicFile.Write(path, stream =>
             {
                 Span<byte> length = stackalloc byte[8];
                 BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
@@ -44,17 +46,12 @@ internal static class SafetensorsWriter
                 hash.AppendData(length);
                 hash.AppendData(header);
                 foreach (var item in items) WriteData(item.Tensor, stream, hash);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, target, overwrite: true);
+            });
             return Convert.ToHexStringLower(hash.GetHashAndReset());
         }
-        catch (Exception e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (e is IOException or UnauthorizedAccessException)
-                throw new InvariscopeException($"{path}: cannot write: {e.Message.ReplaceLineEndings(" ")}", e);
-            throw;
+            throw new InvariscopeException($"{path}: cannot write: {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 

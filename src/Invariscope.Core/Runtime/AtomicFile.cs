@@ -1,29 +1,105 @@
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Invariscope.Runtime;
 
-/// <summary>Whole-file writes that a concurrent reader, or a run killed mid-write, never sees half done.</summary>
-public static class AtomicFile
+/// <summary>
+/// Whole-file writes that a concurrent reader, or a run killed mid-write, never sees half done: the bytes go to a
+/// temp file <c>.NAME.PID.GUID.tmp</c> in the target's folder, which is flushed to disk, renamed over the target,
+/// and then the folder is synced, so once a write returns the file survives a power cut with its full contents.
+/// A marker written after other files (a sidecar, done.json) is therefore never durable before them.
+/// A killed write leaves only its temp file, which <see cref="RemoveStale"/> deletes when the folder's next writer
+/// starts. Each step passes a <see cref="FaultPoints"/> point, for the fault-injection tests.
+/// </summary>
+public static partial class AtomicFile
 {
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> via a temp file in the same folder, then a rename.</summary>
-    public static string Write(string path, byte[] bytes)
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically and durably; returns <paramref name="path"/>.</summary>
+    public static string Write(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark, atomically.</summary>
+    public static string WriteText(string path, string text) => Write(path, new UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>
+    /// Writes what <paramref name="fill"/> writes to its stream into <paramref name="path"/>, atomically and durably
+    /// (for files too large to build in memory); returns <paramref name="path"/>.
+    /// </summary>
+    public static string Write(string path, Action<FileStream> fill)
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        FaultPoints.Hit("write", full);
         try
         {
-            File.WriteAllBytes(tmp, bytes);
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                fill(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            FaultPoints.Hit("rename", full);
             File.Move(tmp, full, overwrite: true);
         }
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
+        FaultPoints.Hit("renamed", full);
+        SyncFolder(dir);
         return path;
     }
 
-    /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark, atomically.</summary>
-    public static string WriteText(string path, string text) => Write(path, new UTF8Encoding(false).GetBytes(text));
+    /// <summary>
+    /// Deletes the temp files in <paramref name="folder"/> (and, with <paramref name="recursive"/>, below it) that a
+    /// killed write left: those of a process that no longer runs. A live writer's temp file is kept.
+    /// Returns how many were deleted.
+    /// </summary>
+    public static int RemoveStale(string folder, bool recursive = false)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        var option = recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly;
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp", option))
+        {
+            var m = TempName().Match(Path.GetFileName(file));
+            if (!m.Success) continue;
+            // a temp file of the pre-PID naming (.NAME.GUID.tmp) has no owner to ask: it is stale
+            if (m.Groups["pid"].Success && int.TryParse(m.Groups["pid"].Value, out int pid) && IsAlive(pid)) continue;
+            try { File.Delete(file); removed++; }
+            catch (IOException) { }
+        }
+        return removed;
+    }
+
+    [GeneratedRegex(@"^\..+?\.(?:(?<pid>[0-9]+)\.)?[0-9a-f]{32}\.tmp$")]
+    private static partial Regex TempName();
+
+    static bool IsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId) return false; // this process's writes are not in flight when a stage starts
+        if (OperatingSystem.IsLinux()) return Directory.Exists($"/proc/{pid}");
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
+    /// <summary>Makes a rename in <paramref name="dir"/> durable: fsync of the folder (a no-op where folders cannot be opened).</summary>
+    static void SyncFolder(string dir)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int fd = Native.open(dir, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        try { Native.fsync(fd); }
+        finally { Native.close(fd); }
+    }
+
+    static class Native
+    {
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int fsync(int fd);
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int close(int fd);
+    }
 }

@@ -28,14 +28,44 @@ public static class RunFiles
         return TrainConfig.FromJson(train.ToJsonString(), source);
     }
 
-    /// <summary>Rewrites metrics.json and metrics.csv from all epochs so far.</summary>
+    /// <summary>
+    /// Rewrites metrics.json and metrics.csv from all epochs so far. Written before the last epoch's sidecar, which
+    /// commits them: until it exists, the files may hold a row that <see cref="RebuildMetrics"/> drops.
+    /// </summary>
     public static void WriteMetrics(RunLayout run, IReadOnlyList<EpochMetrics> rows)
     {
-        Json.Write(run.MetricsJson, rows);
+        var (json, csv) = MetricsTexts(rows);
+        AtomicFile.WriteText(run.MetricsJson, json);
+        AtomicFile.WriteText(run.MetricsCsv, csv);
+    }
+
+    static (string Json, string Csv) MetricsTexts(IReadOnlyList<EpochMetrics> rows)
+    {
         var csv = new StringBuilder(EpochMetrics.CsvHeader + "\n");
         foreach (var r in rows) csv.Append(r.ToCsv()).Append('\n');
-        AtomicFile.WriteText(run.MetricsCsv, csv.ToString());
+        return (Json.Serialize(rows), csv.ToString());
     }
+
+    /// <summary>
+    /// The metrics of the complete epochs 1..<paramref name="last"/>, from their sidecars (which hold each epoch's
+    /// row), and metrics.json and metrics.csv rewritten to match where they differ: a kill between an epoch's metrics
+    /// and its sidecar leaves a row too many, and no row is ever lost.
+    /// </summary>
+    /// <exception cref="InvariscopeException">A sidecar without a valid metrics row (named).</exception>
+    public static List<EpochMetrics> RebuildMetrics(RunLayout run, int last)
+    {
+        var rows = run.CompleteEpochs().Where(e => e >= 1 && e <= last).Select(e =>
+        {
+            var node = ReadSidecar(run, e)["metrics"] ?? throw new InvariscopeException($"{run.Sidecar(e)}: no 'metrics'");
+            return Json.Deserialize<EpochMetrics>(node.ToJsonString(), run.Sidecar(e));
+        }).ToList();
+        var (json, csv) = MetricsTexts(rows);
+        if (!SameText(run.MetricsJson, json)) AtomicFile.WriteText(run.MetricsJson, json);
+        if (!SameText(run.MetricsCsv, csv)) AtomicFile.WriteText(run.MetricsCsv, csv);
+        return rows;
+    }
+
+    static bool SameText(string path, string text) => File.Exists(path) && File.ReadAllText(path) == text;
 
     /// <summary>Reads metrics.json (empty if absent).</summary>
     /// <exception cref="InvariscopeException">An unreadable metrics.json (named).</exception>

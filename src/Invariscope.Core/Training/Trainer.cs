@@ -31,6 +31,8 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
     {
         // every input is opened (data, the init checkpoint) before the folder is touched: a typo leaves nothing behind
         CheckFolder(resume);
+        AtomicFile.RemoveStale(run.Root);
+        AtomicFile.RemoveStale(run.CheckpointDir);
         var train = DatasetSpecs.Open(config.Data);
         IImageDataset? val = null;
         if (config.ValData is not null) val = DatasetSpecs.Open(config.ValData);
@@ -48,7 +50,9 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
         var evalTf = TransformSpec.Eval(size, config.Normalize);
         var phases = TrainingPlan.For(config);
         var (epoch, phaseIndex, phaseEpoch, optimState) = resume ? Restore(model) : Start(model);
-        var metrics = resume ? RunFiles.ReadMetrics(run).Where(m => m.Epoch <= epoch).ToList() : [];
+        // the sidecars are the record of what finished: metrics.json may lack the last epoch's row or hold one whose
+        // checkpoint never committed (a kill between the two), so it is rebuilt from them
+        var metrics = resume ? RunFiles.RebuildMetrics(run, epoch) : [];
         using var loader = new DataLoader(train, trainTf, new LoaderOptions(config.BatchSize, Seed: config.Seed));
         for (; phaseIndex < phases.Count; phaseIndex++, phaseEpoch = 0, optimState = null)
         {
@@ -75,8 +79,9 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
                 }
                 metrics.Add(row);
                 done = phase.StopAtTrainAcc is { } target && row.TrainAcc >= target;
-                SaveEpoch(model, optimizer, epoch, phaseIndex, phaseEpoch, done || phaseEpoch == phase.Epochs, row);
+                // the metrics first, the epoch's sidecar (written last by SaveEpoch) commits them with the checkpoint
                 RunFiles.WriteMetrics(run, metrics);
+                SaveEpoch(model, optimizer, epoch, phaseIndex, phaseEpoch, done || phaseEpoch == phase.Epochs, row);
                 bool cls = config.Task == "classification";
                 log?.Invoke($"epoch {epoch} [{phase.Name}] train loss {row.TrainLoss:F4}" + (cls ? $" acc {row.TrainAcc:P1}" : "") +
                             (val is null ? "" : $" | val loss {row.ValLoss:F4}" + (cls ? $" acc {row.ValAcc:P1}" : "")) + $" | {row.ImagesPerSecond:F0} img/s");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Invariscope.Runtime;
 
 namespace Invariscope.Tests.Runtime;
@@ -10,18 +9,8 @@ namespace Invariscope.Tests.Runtime;
 /// </summary>
 public class ExternalLibTorchTests
 {
-    static (int code, string output) RunCli(string torchLib, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "invariscope.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment[TorchRuntime.TorchLibEnv] = torchLib;
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
-    }
+    static (int code, string output) RunCli(string torchLib, params string[] args) =>
+        TestData.ChildCli(new Dictionary<string, string?> { [TorchRuntime.TorchLibEnv] = torchLib }, args);
 
     [Fact]
     public void RunsOnLibTorchFromAFolder()

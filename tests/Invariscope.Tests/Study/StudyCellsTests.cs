@@ -1,6 +1,5 @@
 using Invariscope.Layout;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Invariscope.Study;
 using Invariscope.Study.Cells;
 using Invariscope.Training;
@@ -158,33 +157,12 @@ public class StudyCellsTests
         Assert.Equal(weights, File.GetLastWriteTimeUtc(run.Weights(3)));
     }
 
-    /// <summary>
-    /// Every file of the two study folders is the same, byte for byte, but for two things: absolute paths (the
-    /// config, the analysis settings, the inversion markers and the report name their own study folder) and the
-    /// training timings (<c>seconds</c> and <c>img_per_s</c> in metrics.json, metrics.csv and the checkpoint sidecars).
-    /// </summary>
+    /// <summary>The two study folders hold the same results (see <see cref="ResultFiles.AssertSame"/>), most files byte for byte.</summary>
     static void AssertSameResults(string a, string b)
     {
-        // lock files say who wrote, not what: a cell-by-cell run has one per cell
-        static bool IsLock(string rel) => rel.Split(Path.DirectorySeparatorChar).Any(p => p == ".locks" || p.StartsWith(Invariscope.Runtime.FolderLock.FileName, StringComparison.Ordinal));
-        List<string> Files(string root) => [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Where(f => !IsLock(f)).Order()];
-        var files = Files(a);
-        Assert.Equal(files, Files(b));
+        var (files, exact) = ResultFiles.AssertSame(a, b);
         Assert.Contains(Path.Combine("ft-recon", "analysis", "results.json"), files);
         Assert.Contains("statistics.json", files);
-        int exact = 0;
-        foreach (var f in files)
-        {
-            byte[] x = File.ReadAllBytes(Path.Combine(a, f)), y = File.ReadAllBytes(Path.Combine(b, f));
-            if (x.AsSpan().SequenceEqual(y)) { exact++; continue; }
-            string Normal(byte[] bytes, string root)
-            {
-                var text = System.Text.Encoding.UTF8.GetString(bytes).Replace(root, "ROOT");
-                text = Regex.Replace(text, "\"(seconds|img_per_s)\": [^,\\n}]+", "\"$1\": T");
-                return Path.GetFileName(f) == "metrics.csv" ? Regex.Replace(text, ",[^,\\n]+,[^,\\n]+\\n", ",T,T\n") : text;
-            }
-            Assert.True(Normal(x, a) == Normal(y, b), $"{f} differs beyond paths and timings");
-        }
         foreach (var f in new[] { "statistics.json", Path.Combine("ft", "seed_1", "robustness", "robustness.csv"), Path.Combine("scratch", "robustness", "epoch_002.json"),
                      Path.Combine("ft-recon", "analysis", "cells", "epoch_003_s1.json") })
             Assert.Equal(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(b, f)));

@@ -227,6 +227,26 @@ public class TrainerTests
     }
 
     [Fact]
+    public void ResumeRebuildsTheMetricsFromTheSidecars()
+    {
+        // as after a kill between an epoch's sidecar and its metrics (a row missing), and between the metrics of the
+        // next epoch and its sidecar (a row too many): the sidecars are the record
+        using var dir = new TestData.TempDir();
+        var config = Tiny with { Epochs = 2 };
+        var rows = Train(config, dir.Path);
+        var run = new RunLayout(dir.Path);
+        string json = File.ReadAllText(run.MetricsJson), csv = File.ReadAllText(run.MetricsCsv);
+        RunFiles.WriteMetrics(run, [rows[0]]);
+        Assert.Equal(rows.Select(r => r.ToCsv()), Train(config, dir.Path, resume: true).Select(r => r.ToCsv()));
+        Assert.Equal(json, File.ReadAllText(run.MetricsJson));
+        Assert.Equal(csv, File.ReadAllText(run.MetricsCsv));
+
+        File.Delete(run.Sidecar(2));
+        Assert.Equal([rows[0]], RunFiles.RebuildMetrics(run, 2));
+        Assert.Equal(2, File.ReadAllLines(run.MetricsCsv).Length);
+    }
+
+    [Fact]
     public void ConfigTyposAreErrors()
     {
         var e = Assert.Throws<InvariscopeException>(() => TrainConfig.FromJson("""{"epochs": 2, "lrr": 0.1}""", "exp.json"));

@@ -78,6 +78,9 @@ public sealed class StudyCells : IDisposable
     {
         var path = Context.Layout.ConfigPath;
         var json = Context.Config.ToJson();
+        AtomicFile.RemoveStale(Context.Root); // the study's own files; each stage cleans the folder it writes
+        AtomicFile.RemoveStale(Context.Layout.ReportDir, recursive: true); // figures/ too
+        AtomicFile.RemoveStale(Context.Layout.Inversions, recursive: true);
         if (File.Exists(path) && File.ReadAllText(path) == json) return;
         Directory.CreateDirectory(Context.Root);
         AtomicFile.WriteText(path, json);
