@@ -43,7 +43,7 @@ public sealed class FolderLock : IDisposable
         {
             throw new InvariscopeException($"{Path.GetFullPath(folder)}: cannot write here ({e.Message})", e);
         }
-        AtomicFile.WriteText(owner, Environment.ProcessId + "\n");
+        File.WriteAllText(owner, Environment.ProcessId + "\n"); // advisory (not a result): no atomic write, no fault point
         return new FolderLock(stream, owner);
     }
 
