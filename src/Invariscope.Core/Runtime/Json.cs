@@ -17,7 +17,8 @@ namespace Invariscope.Runtime;
 /// <see cref="double.NaN"/>, which reports and figures show as "n/a"/a gap. <see cref="Serialize{T}"/> never throws
 /// on one.
 /// </para>
-/// <para>A key given twice in one object is an error naming the key and the file (the last value would win silently).</para>
+/// <para>A key given twice in one object is an error naming the key and the file (the last value would win silently).
+/// A record's constructor parameter without a default is required, and a non-nullable one may not be null.</para>
 /// </summary>
 public static class Json
 {
@@ -31,6 +32,10 @@ public static class Json
             WriteIndented = true,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             AllowDuplicateProperties = false,
+            // a file missing a field, or holding null where none is allowed, is an error naming the field
+            // (a results.json of {} would otherwise load as a record of nulls and fail far away)
+            RespectRequiredConstructorParameters = true,
+            RespectNullableAnnotations = true,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
