@@ -69,6 +69,9 @@ public class BadInputCorpusTests : IClassFixture<BadInputCorpusTests.TinyRun>
         // images
         ["a PNG claiming 100000×100000"] = ((d, r) => { Png(d, BadPngTests.ClaimingSize(100000, 100000)); return [.. Evaluate(r, $"folder:{Path.Combine(d, "img")}")]; }, 1, "100000×100000"),
         ["a PNG with a bad CRC"] = ((d, r) => { Png(d, BadPngTests.WithBadCrc()); return [.. Evaluate(r, $"folder:{Path.Combine(d, "img")}")]; }, 1, "bad.png"),
+        // a class-count mismatch between the model (6 shapes) and the evaluation set
+        ["evaluate --data with 5 classes on a 6-class model"] = ((d, r) => { Pngs(d, 5); return Evaluate(r, $"folder:{Path.Combine(d, "five")}"); }, 1, "has 5 classes but"),
+        ["robustness --ood-data with 5 classes on a 6-class model"] = ((d, r) => { Pngs(d, 5); return ["robustness", r.Root, "--data", Data, "--ood-data", $"folder:{Path.Combine(d, "five")}", "--corruptions", "none", "--limit", "8", "--device", "cpu"]; }, 1, "has 5 classes but"),
         // usage errors
         ["an unknown option"] = ((d, r) => ["train", "--bogus", "--out", Path.Combine(d, "new")], 2, "--bogus"),
         ["a required option missing"] = ((d, r) => ["evaluate", "--data", Data], 2, "--checkpoint"),
@@ -148,10 +151,20 @@ public class BadInputCorpusTests : IClassFixture<BadInputCorpusTests.TinyRun>
         return ["study", Path.Combine(dir, "s.json"), "--out", Path.Combine(dir, "study"), "--device", "cpu"];
     }
 
+    /// <summary>A 6-class image folder "img" (as many classes as the model) whose first class holds one bad file.</summary>
     static void Png(string dir, byte[] bytes)
     {
-        Directory.CreateDirectory(Path.Combine(dir, "img", "a"));
-        File.WriteAllBytes(Path.Combine(dir, "img", "a", "bad.png"), bytes);
+        Pngs(dir, 6, "img");
+        File.WriteAllBytes(Path.Combine(dir, "img", "c0", "bad.png"), bytes);
+    }
+
+    static void Pngs(string dir, int classes, string folder = "five")
+    {
+        for (int c = 0; c < classes; c++)
+        {
+            Directory.CreateDirectory(Path.Combine(dir, folder, $"c{c}"));
+            File.WriteAllBytes(Path.Combine(dir, folder, $"c{c}", "x.png"), ImageCodec.EncodePng(TestFiles.Pattern(16, 16, c)));
+        }
     }
 
     static void Truncate(string path, int length) => File.WriteAllBytes(path, File.ReadAllBytes(path)[..length]);
