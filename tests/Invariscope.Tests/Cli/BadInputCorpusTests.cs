@@ -136,6 +136,24 @@ public class BadInputCorpusTests : IClassFixture<BadInputCorpusTests.TinyRun>
         Assert.Equal(File.ReadAllText(new RunLayout(fixture.Root).ConfigPath), File.ReadAllText(new RunLayout(dir.File("again")).ConfigPath));
     }
 
+    [Fact]
+    public void ARunWithoutValidationWritesNaNAsTheNamedLiteralReadsItBackAndReportsNoValidationSet()
+    {
+        using var dir = new TestData.TempDir();
+        var run = new RunLayout(dir.File("run"));
+        var (code, _, stderr) = TestData.Cli("train", "--data", Data, "--epochs", "1", "--batch-size", "16", "--set", "val_fraction=0", "--out", run.Root, "--device", "cpu");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"val_loss\": \"NaN\"", File.ReadAllText(run.MetricsJson));     // the policy's literal, not a bare NaN token
+        var row = Assert.Single(Invariscope.Training.RunFiles.ReadMetrics(run));
+        Assert.True(double.IsNaN(row.ValLoss) && double.IsNaN(row.ValAcc));
+        Assert.True(double.IsFinite(row.TrainLoss));
+        string stdout;
+        (code, stdout, stderr) = TestData.Cli("report", run.Root, "--out", dir.File("rep"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("no validation set", stdout);
+        Assert.DoesNotContain("NaN", stdout);
+    }
+
     static string[] Evaluate(RunLayout run, string data = Data) =>
         ["evaluate", "--checkpoint", run.Weights(1), "--data", data, "--batch-size", "16", "--device", "cpu"];
 
