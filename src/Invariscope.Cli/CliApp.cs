@@ -27,9 +27,11 @@ public static class CliApp
     }
 
     /// <summary>
-    /// Parses and runs; returns the process exit code. Input errors print one line and return 1; when the library names
-    /// the config field at fault (<see cref="InvariscopeException.Field"/>) and the command has the flag that sets it,
-    /// the line ends with "(set with --flag)".
+    /// Parses and runs; returns the process exit code. A usage error (an unknown option, a missing required one)
+    /// prints one line and returns 2. Input errors print one line and return 1; when the library names the config
+    /// field at fault (<see cref="InvariscopeException.Field"/>) and the command has the flag that sets it, the line
+    /// ends with "(set with --flag)". Any other failure (a write to a read-only or full disk, a file where a folder is
+    /// expected, memory) is the last net: one line, exit 1, never a stack trace. .NET's I/O messages name the path.
     /// </summary>
     public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
@@ -38,6 +40,14 @@ public static class CliApp
         // let InvariscopeException reach the catch below instead of System.CommandLine's stack-trace printer
         var config = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         var parsed = Build().Parse(args);
+        if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
+        {
+            string command = string.Join(' ', parsed.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1)
+                .Select(c => c.Name).Append(parsed.CommandResult.Command.Name));
+            stderr.WriteLine($"invariscope: usage: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see 'invariscope {command} --help')"
+                .Replace("invariscope invariscope", "invariscope"));
+            return 2;
+        }
         try
         {
             return parsed.Invoke(config);
@@ -52,6 +62,26 @@ public static class CliApp
             stderr.WriteLine("invariscope: cancelled");
             return 130;
         }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"invariscope: error: {LastNet(e)}");
+            return 1;
+        }
+    }
+
+    /// <summary>The one line for a failure no stage turned into an <see cref="InvariscopeException"/>.</summary>
+    internal static string LastNet(Exception e)
+    {
+        e = e is AggregateException { InnerExceptions: [var only] } ? only : e;
+        e = e is TypeInitializationException or System.Reflection.TargetInvocationException && e.InnerException is { } inner ? inner : e;
+        string what = e switch
+        {
+            IOException or UnauthorizedAccessException => "cannot write or read a file",
+            OutOfMemoryException => "out of memory",
+            System.Text.Json.JsonException => "invalid JSON",
+            _ => e.GetType().Name,
+        };
+        return $"{what}: {e.Message.ReplaceLineEndings(" ")}";
     }
 
     /// <summary>

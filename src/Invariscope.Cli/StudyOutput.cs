@@ -35,7 +35,9 @@ public static class StudyOutput
             var last = s.Metrics.LastOrDefault();
             var rob = s.Robustness.LastOrDefault();
             var line = $"{s.Label}: {s.Task}, {s.Metrics.Count} epochs";
-            if (last is not null) line += s.Task == "classification" ? $", val acc {last.ValAcc:P1}" : $", val L1 {last.ValLoss:F4}";
+            // NaN: the run had no validation set (val_fraction 0, no val_data); metrics.json holds "NaN" for it
+            if (last is not null) line += double.IsNaN(last.ValLoss) ? ", no validation set"
+                : s.Task == "classification" ? $", val acc {last.ValAcc:P1}" : $", val L1 {last.ValLoss:F4}";
             if (rob is not null && s.Task == "classification")
                 line += $"; test {rob.Clean.Accuracy:P1}" + (rob.Ood is null ? "" : $", OOD {rob.Ood.Accuracy:P1}") +
                         (rob.Cells.Count == 0 ? "" : $", corrupted {rob.MeanCorruptedAccuracy:P1}");

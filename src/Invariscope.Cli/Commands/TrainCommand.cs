@@ -52,12 +52,20 @@ public static class TrainCommand
                     "paper" => TrainConfig.PaperFinetune,
                     var other => throw new InvariscopeException($"--preset {other}: unknown (known: paper)"),
                 };
+            // a field set twice (two --set, or a flag and a --set) is an error: the last one would win silently
+            var given = new Dictionary<string, string>();
+            void Give(string field, string how)
+            {
+                if (given.TryGetValue(field, out var first)) throw new InvariscopeException($"config field '{field}' is given twice ({first} and {how})");
+                given[field] = how;
+            }
             foreach (var (option, field) in fields)
-                if (parse.GetValue(option) is { } value) config = config.With(field, value);
+                if (parse.GetValue(option) is { } value) { Give(field, $"{option.Name} {value}"); config = config.With(field, value); }
             foreach (var assignment in parse.GetValue(set) ?? [])
             {
                 int eq = assignment.IndexOf('=');
                 if (eq <= 0) throw new InvariscopeException($"--set {assignment}: expected field=value");
+                Give(assignment[..eq], $"--set {assignment}");
                 config = config.With(assignment[..eq], assignment[(eq + 1)..]);
             }
             config = config with { Device = parse.GetValue(device)! };

@@ -26,7 +26,8 @@ public sealed record CorruptionPlan(IReadOnlyList<string> Corruptions, IReadOnly
     {
         if (CifarCFolder is null)
             return use(new CorruptedDataset(cleanSubset ?? throw new InvariscopeException("corrupting on the fly needs clean data"), corruption, severity, Seed));
-        using var slice = new CifarCDataset(CifarCFolder, corruption, severity);
+        // the folder's own class names (info.json or its labels), as the cifar-c: spec reads them
+        using var slice = new CifarCDataset(CifarCFolder, corruption, severity, CifarCInfo.ClassNamesFor(CifarCFolder, new DatasetQuery("cifar-c:" + CifarCFolder, "")));
         return use(Limited(slice));
     }
 

@@ -88,11 +88,12 @@ public sealed class EvaluatedCheckpoint : IDisposable
     }
 
     /// <summary>Mean loss and accuracy on <paramref name="data"/> (fixed order, eval mode, no grad).</summary>
-    /// <exception cref="InvariscopeException">The dataset has more classes than the model's head, or is empty.</exception>
+    /// <exception cref="InvariscopeException">The dataset's class count is not the model head's (an accuracy over
+    /// other classes means nothing: 5 classes on a 6-class head score the sixth as an error), or it is empty.</exception>
     public EvalResult Evaluate(IImageDataset data, int batchSize, Device device, IProgress<(int done, int total)>? progress = null)
     {
         if (batchSize < 1) throw new InvariscopeException($"batch_size must be positive, got {batchSize}") { Field = "batch_size" };
-        if (Task == "classification" && data.ClassNames.Count > Model.Vit.Config.NumClasses)
+        if (Task == "classification" && data.ClassNames.Count != Model.Vit.Config.NumClasses)
             throw new InvariscopeException(
                 $"{data.Name} has {data.ClassNames.Count} classes but {WeightsPath} has a head of {Model.Vit.Config.NumClasses}");
         Model.To(device);

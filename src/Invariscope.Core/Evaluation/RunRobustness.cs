@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using Invariscope.Data;
 using Invariscope.Layout;
 using Invariscope.Runtime;
+using Invariscope.Training;
 using static TorchSharp.torch;
 
 namespace Invariscope.Evaluation;
@@ -25,15 +27,16 @@ public static class RunRobustness
         IProgress<(int done, int total)>? progress = null, CancellationToken cancel = default)
     {
         settings.Validate();
-        CheckSettings(run.Robustness, settings);
-        AtomicFile.RemoveStale(run.Robustness.Root);
         var epochs = run.CompleteEpochs();
         if (epochs.Count == 0) throw new InvariscopeException($"{run.Root}: no complete epoch checkpoints to evaluate");
+        CheckClasses(run, epochs[^1], settings);
+        CheckSettings(run.Robustness, settings);
         var todo = epochs.Where(e => !File.Exists(run.Robustness.Epoch(e))).ToList();
         // the test sets open before the folder is touched (a typo leaves nothing behind), then one writer holds it;
         // a study's robustness cells (RunEpoch) are held by the study's lock instead
         var suite = todo.Count > 0 ? Suite(settings, log) : null;
         using var hold = FolderLock.Acquire(run.Robustness.Root);
+        AtomicFile.RemoveStale(run.Robustness.Root); // the holder cleans up after dead writers
         if (suite is not null)
         {
             int total = suite.Sets * todo.Count, done = 0;
@@ -45,6 +48,24 @@ public static class RunRobustness
             }
         }
         return Collect(run);
+    }
+
+    /// <summary>
+    /// Each test set has as many classes as the run's classification head (from the sidecar of <paramref name="epoch"/>):
+    /// an accuracy over other classes means nothing. Checked before the folder is claimed, so nothing is left behind.
+    /// </summary>
+    static void CheckClasses(RunLayout run, int epoch, RobustnessSettings settings)
+    {
+        var side = RunFiles.ReadSidecar(run, epoch);
+        if (side["config"]?["task"]?.ToString() != "classification" || side["model_config"]?["num_classes"] is not JsonValue v
+            || !v.TryGetValue<int>(out int head) || head <= 0) return;
+        foreach (var (spec, field) in new[] { (settings.Data, "data"), (settings.OodData, "ood_data") })
+        {
+            if (spec is null) continue;
+            var data = DatasetSpecs.Open(spec);
+            if (data.ClassNames.Count != head)
+                throw new InvariscopeException($"{data.Name} has {data.ClassNames.Count} classes but {run.Weights(epoch)} has a head of {head}") { Field = field };
+        }
     }
 
     /// <summary>Reads every evaluated epoch and rewrites <c>robustness.csv</c> (one row per epoch); returns the epochs, ascending.</summary>

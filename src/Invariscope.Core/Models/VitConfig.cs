@@ -76,7 +76,7 @@ public sealed record VitConfig
     public static VitConfig FromJson(string json, string source)
     {
         JsonElement root;
-        try { root = JsonDocument.Parse(json).RootElement; }
+        try { root = JsonDocument.Parse(json, Json.StrictDocument).RootElement; }
         catch (JsonException e) { throw new InvariscopeException($"{source}: not valid JSON ({e.Message})"); }
         if (root.ValueKind != JsonValueKind.Object) throw new InvariscopeException($"{source}: expected a JSON object");
         if (HfVitConfig.Looks(root)) return HfVitConfig.ToVitConfig(root, source);

@@ -41,6 +41,12 @@ public static partial class AtomicFile
             FaultPoints.Hit("rename", full);
             File.Move(tmp, full, overwrite: true);
         }
+        // a full disk, a read-only or missing folder: one line naming the file (.NET names the temp file, or
+        // nothing at all when a full disk refuses the preallocation)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            throw new InvariscopeException($"{full}: cannot write: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);

@@ -10,6 +10,15 @@ namespace Invariscope.Runtime;
 /// the named literals <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>. An undefined value (a correlation of a
 /// constant series, a validation loss without validation data) is then written and read back instead of failing
 /// the write. The same options read and write, so every file reads back what was written.
+/// <para>
+/// NaN policy: a non-finite number is never written by accident. Config records refuse them in their validation
+/// (<c>TrainConfig.Validate</c>: "lr must be a finite number"), so they cannot reach a config file; results write
+/// them as the literals above, which mean "undefined" (no validation set, a constant series) and read back as
+/// <see cref="double.NaN"/>, which reports and figures show as "n/a"/a gap. <see cref="Serialize{T}"/> never throws
+/// on one.
+/// </para>
+/// <para>A key given twice in one object is an error naming the key and the file (the last value would win silently).
+/// A record's constructor parameter without a default is required, and a non-nullable one may not be null.</para>
 /// </summary>
 public static class Json
 {
@@ -22,6 +31,11 @@ public static class Json
         {
             WriteIndented = true,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            AllowDuplicateProperties = false,
+            // a file missing a field, or holding null where none is allowed, is an error naming the field
+            // (a results.json of {} would otherwise load as a record of nulls and fail far away)
+            RespectRequiredConstructorParameters = true,
+            RespectNullableAnnotations = true,
         };
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
@@ -47,11 +61,14 @@ public static class Json
         }
     }
 
+    /// <summary>Reading options for a JSON tree: a duplicate key is an error, as in <see cref="Options"/>.</summary>
+    public static JsonDocumentOptions StrictDocument { get; } = new() { AllowDuplicateProperties = false };
+
     /// <summary>Parses <paramref name="text"/> as a JSON tree.</summary>
     /// <exception cref="InvariscopeException">Not valid JSON; the message names <paramref name="source"/>.</exception>
     public static JsonNode? Parse(string text, string source)
     {
-        try { return JsonNode.Parse(text); }
+        try { return JsonNode.Parse(text, documentOptions: StrictDocument); }
         catch (JsonException e) { throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}", e); }
     }
 

@@ -90,11 +90,24 @@ public static class RunFiles
     /// <summary>Marks the run finished at <paramref name="epoch"/>; written after everything else the run writes.</summary>
     public static void WriteDone(RunLayout run, int epoch) => Json.Write(run.DonePath, new JsonObject { ["final_epoch"] = epoch });
 
-    /// <summary>Reads the sidecar of <paramref name="epoch"/> as a JSON object.</summary>
-    /// <exception cref="InvariscopeException">An unreadable sidecar (named).</exception>
-    public static JsonObject ReadSidecar(RunLayout run, int epoch) =>
-        Json.Parse(File.ReadAllText(run.Sidecar(epoch)), run.Sidecar(epoch)) as JsonObject
-        ?? throw new InvariscopeException($"{run.Sidecar(epoch)}: not a JSON object");
+    /// <summary>
+    /// Reads the sidecar of <paramref name="epoch"/> as a JSON object whose resume fields (<c>epoch</c>,
+    /// <c>phase_index</c>, <c>phase_epoch</c>: non-negative integers; <c>phase_done</c>: a boolean) are present and
+    /// of their type, so a reader can cast them.
+    /// </summary>
+    /// <exception cref="InvariscopeException">An unreadable sidecar, or a missing or mistyped field (file and field named).</exception>
+    public static JsonObject ReadSidecar(RunLayout run, int epoch)
+    {
+        string path = run.Sidecar(epoch);
+        var side = Json.Parse(File.ReadAllText(path), path) as JsonObject ?? throw new InvariscopeException($"{path}: not a JSON object");
+        foreach (var field in new[] { "epoch", "phase_index", "phase_epoch" })
+            if (side[field] is not JsonValue v || !v.TryGetValue<int>(out int n) || n < 0)
+                throw new InvariscopeException($"{path}: '{field}' must be a non-negative integer, got {side[field]?.ToJsonString() ?? "nothing"}");
+        if (side["phase_done"] is not JsonValue done || !done.TryGetValue<bool>(out _))
+            throw new InvariscopeException($"{path}: 'phase_done' must be true or false, got {side["phase_done"]?.ToJsonString() ?? "nothing"}");
+        if ((int)side["epoch"]! != epoch) throw new InvariscopeException($"{path}: 'epoch' is {(int)side["epoch"]!}, expected {epoch}");
+        return side;
+    }
 
     /// <summary>
     /// The task and normalisation a checkpoint was trained with, from the sidecar beside <paramref name="weightsPath"/>

@@ -84,8 +84,15 @@ public sealed record TrainConfig
     }
 
     /// <summary>Reads and validates a config file.</summary>
-    public static TrainConfig Load(string path) =>
-        File.Exists(path) ? FromJson(File.ReadAllText(path), path) : throw new InvariscopeException($"{path}: config file not found");
+    /// <remarks>A run's config.json (the fields inside a <c>train</c> section, see <see cref="RunFiles.ConfigText"/>) is read as well.</remarks>
+    public static TrainConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new InvariscopeException($"{path}: config file not found");
+        string text = File.ReadAllText(path);
+        return Json.Parse(text, path) is System.Text.Json.Nodes.JsonObject { Count: 1 } root && root["train"] is System.Text.Json.Nodes.JsonObject
+            ? RunFiles.ParseConfig(text, path)
+            : FromJson(text, path);
+    }
 
     /// <summary>
     /// Overrides one field by its JSON name from text (e.g. <c>lr</c>, <c>1e-4</c>); an unknown name or a value
@@ -102,7 +109,7 @@ public sealed record TrainConfig
 
     static System.Text.Json.Nodes.JsonNode? ParseValue(string value)
     {
-        try { return System.Text.Json.Nodes.JsonNode.Parse(value); }
+        try { return System.Text.Json.Nodes.JsonNode.Parse(value, documentOptions: Json.StrictDocument); }
         catch (JsonException) { return System.Text.Json.Nodes.JsonValue.Create(value); } // a bare string
     }
 

@@ -119,7 +119,7 @@ public class BadPngTests
     }
 
     /// <summary>A valid 16×16 PNG whose IHDR then claims <paramref name="w"/>×<paramref name="h"/>, with a correct CRC.</summary>
-    static byte[] ClaimingSize(int w, int h)
+    internal static byte[] ClaimingSize(int w, int h)
     {
         var png = ImageCodec.EncodePng(TestFiles.Pattern(16, 16, 4));
         // signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), ...; the CRC covers type + 13 data bytes
@@ -130,7 +130,7 @@ public class BadPngTests
     }
 
     /// <summary>A valid PNG with one byte of its IDAT data flipped, so that chunk's CRC no longer matches.</summary>
-    static byte[] WithBadCrc()
+    internal static byte[] WithBadCrc()
     {
         var png = ImageCodec.EncodePng(TestFiles.Pattern(16, 16, 4));
         int idat = png.AsSpan().IndexOf("IDAT"u8);

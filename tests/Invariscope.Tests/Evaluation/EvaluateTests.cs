@@ -110,7 +110,7 @@ public class EvaluateTests
     public void CifarCFolderMatchesOnTheFlyCorruption()
     {
         using var dir = new TestData.TempDir();
-        using var ckpt = EvaluatedCheckpoint.Load(EvalModels.SaveVit(dir.File("m.safetensors"), classes: 10, seed: 6));
+        using var ckpt = EvaluatedCheckpoint.Load(EvalModels.SaveVit(dir.File("m.safetensors"), classes: 6, seed: 6));
         var data = DatasetSpecs.Open("synthetic:shapes?size=16&n=20");
         string[] names = ["gaussian_noise", "fog"];
         CifarCWriter.Write(data, dir.File("c"), names, seed: 9);

@@ -76,7 +76,8 @@ public sealed record CifarCInfo
         return new CifarCDataset(folder, corruption, severity, ClassNamesFor(folder, query));
     }
 
-    static IReadOnlyList<string>? ClassNamesFor(string folder, DatasetQuery query)
+    /// <summary>The class names of a CIFAR-C folder: a classes_file, its info.json, its labels' count, else null (CIFAR-10's).</summary>
+    internal static IReadOnlyList<string>? ClassNamesFor(string folder, DatasetQuery query)
     {
         if (query.String("classes_file") is { } file)
         {
