@@ -1,3 +1,4 @@
+using TorchSharp;
 using Invariscope.Runtime;
 using static TorchSharp.torch;
 
@@ -205,7 +206,7 @@ public static class Cka
             throw new InvariscopeException(
                 $"RBF CKA is undefined for the {name}: the median pairwise distance is 0 (most samples identical)");
         double sigma = threshold * median;
-        return (d / (-2.0 * sigma * sigma)).exp_();
+        return d.Times(1 / (-2.0 * sigma * sigma)).exp_();
     }
 
     /// <summary>Squared Euclidean distances (N, N) between rows of float64 (N, D), via centred Gram; ≥ 0, zero diagonal.</summary>
@@ -214,7 +215,8 @@ public static class Cka
         var c = CkaInput.Centre(t);
         var g = c.mm(c.t());
         var sq = g.diagonal();
-        var d = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2.0 * g).clamp_min_(0.0);
+        using var zero = 0.0.ToScalar();
+        var d = (sq.unsqueeze(1).Plus(sq.unsqueeze(0)) - g.Times(2)).clamp_min_(zero);
         d.diagonal().zero_();
         return d;
     }
@@ -231,7 +233,7 @@ public static class Cka
 
     /// <summary>Double-centres a square kernel: HKH = K − row means − column means + grand mean.</summary>
     internal static Tensor CentreGram(Tensor k) =>
-        k - k.mean([0L], keepdim: true) - k.mean([1L], keepdim: true) + k.mean();
+        (k - k.mean([0L], keepdim: true) - k.mean([1L], keepdim: true)).Plus(k.mean());
 
     static double SquaredNorm(Tensor t) => (t * t).sum().item<double>();
 }

@@ -1,3 +1,4 @@
+using Invariscope.Runtime;
 using static TorchSharp.torch;
 
 namespace Invariscope.Analysis;
@@ -39,13 +40,13 @@ public static class CkaJackknife
         var diagK = k.diagonal();
         var diagL = l.diagonal();
         var cross = (k * l).sum(1);                                     // Σ_j K_ij L_ij
-        var trace = cross.sum() - 2 * cross + diagK * diagL;            // tr(K′L′)
+        var trace = (cross.sum() - cross.Times(2)).Plus(diagK * diagL);  // tr(K′L′)
         var kRowL = k.matmul(rowL);
         var lRowK = l.matmul(rowK);
-        var ones = rowK.dot(rowL) - kRowL - lRowK + cross                // Σ_j (rK_j − K_ji)(rL_j − L_ji), all j
+        var ones = (rowK.dot(rowL) - kRowL - lRowK).Plus(cross)          // Σ_j (rK_j − K_ji)(rL_j − L_ji), all j
                    - (rowK - diagK) * (rowL - diagL);                   // less j = i: 1ᵀK′L′1
-        var sumK = rowK.sum() - 2 * rowK + diagK;                       // 1ᵀK′1
-        var sumL = rowL.sum() - 2 * rowL + diagL;
-        return trace - 2 / m * ones + sumK * sumL / (m * m);
+        var sumK = (rowK.sum() - rowK.Times(2)).Plus(diagK);             // 1ᵀK′1
+        var sumL = (rowL.sum() - rowL.Times(2)).Plus(diagL);
+        return (trace - ones.Times(2 / m)).Plus((sumK * sumL).Times(1 / (m * m)));
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Invariscope.Runtime;
 using static TorchSharp.torch;
 
@@ -43,9 +44,10 @@ public sealed class FeatureChangeAccumulator
         var dot = (f * g).sum(1);
         var nf = f.square().sum(1).sqrt();
         var ng = g.square().sum(1).sqrt();
-        var cos = dot / (nf * ng).clamp_min(FeatureChange.Eps);
+        using var eps = FeatureChange.Eps.ToScalar();
+        var cos = dot / (nf * ng).clamp_min(eps);
         _euclid += (f - g).square().sum(1).sqrt().sum().item<double>();
-        _cosine += (1 - cos).sum().item<double>();
+        _cosine += cos.neg().PlusNumber(1).sum().item<double>(); // Σ (1 − cos), exactly as 1 − cos
         _dot += dot.sum().item<double>();
         _norm += nf.sum().item<double>();
         _startNorm += ng.sum().item<double>();
