@@ -28,7 +28,8 @@ public sealed class FolderLock : IDisposable
     /// </summary>
     public static FolderLock Acquire(string folder, string name = FileName, bool shared = false, string what = "in use")
     {
-        Directory.CreateDirectory(folder);
+        try { Directory.CreateDirectory(folder); }
+        catch (IOException e) { throw new InvariscopeException($"{Path.GetFullPath(folder)}: cannot make this folder ({e.Message.ReplaceLineEndings(" ")})", e); }
         string path = Path.Combine(folder, name), owner = path + ".pid";
         FileStream stream;
         try { stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, shared ? FileShare.ReadWrite : FileShare.None); }

@@ -240,6 +240,10 @@ public class TrainerTests
         Assert.Equal(rows.Select(r => r.ToCsv()), Train(config, dir.Path, resume: true).Select(r => r.ToCsv()));
         Assert.Equal(json, File.ReadAllText(run.MetricsJson));
         Assert.Equal(csv, File.ReadAllText(run.MetricsCsv));
+        // a corrupt metrics.json is not an error on resume either: it is rebuilt from the same record
+        File.WriteAllText(run.MetricsJson, "{");
+        Assert.Equal(rows.Select(r => r.ToCsv()), Train(config, dir.Path, resume: true).Select(r => r.ToCsv()));
+        Assert.Equal(json, File.ReadAllText(run.MetricsJson));
 
         File.Delete(run.Sidecar(2));
         Assert.Equal([rows[0]], RunFiles.RebuildMetrics(run, 2));
