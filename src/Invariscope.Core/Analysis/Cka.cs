@@ -206,7 +206,7 @@ public static class Cka
             throw new InvariscopeException(
                 $"RBF CKA is undefined for the {name}: the median pairwise distance is 0 (most samples identical)");
         double sigma = threshold * median;
-        return d.Times(1 / (-2.0 * sigma * sigma)).exp_();
+        return d.Over(-2.0 * sigma * sigma).exp_();
     }
 
     /// <summary>Squared Euclidean distances (N, N) between rows of float64 (N, D), via centred Gram; ≥ 0, zero diagonal.</summary>

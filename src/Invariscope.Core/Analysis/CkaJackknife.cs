@@ -47,6 +47,6 @@ public static class CkaJackknife
                    - (rowK - diagK) * (rowL - diagL);                   // less j = i: 1ᵀK′L′1
         var sumK = (rowK.sum() - rowK.Times(2)).Plus(diagK);             // 1ᵀK′1
         var sumL = (rowL.sum() - rowL.Times(2)).Plus(diagL);
-        return (trace - ones.Times(2 / m)).Plus((sumK * sumL).Times(1 / (m * m)));
+        return (trace - ones.Times(2 / m)).Plus((sumK * sumL).Over(m * m));
     }
 }

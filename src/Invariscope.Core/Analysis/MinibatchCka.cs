@@ -65,9 +65,9 @@ public sealed class LinearCkaAccumulator : IDisposable
         if (_constY) throw new InvariscopeException($"second input (Y) is constant (all {Count} samples identical): CKA is undefined for a zero-variance representation");
         using var scope = NewDisposeScope();
         double n = Count;
-        var cxx = _xtx! - _sx!.t().mm(_sx!).Times(1 / n);
-        var cyy = _yty! - _sy!.t().mm(_sy!).Times(1 / n);
-        var cyx = _ytx! - _sy!.t().mm(_sx!).Times(1 / n);
+        var cxx = _xtx! - _sx!.t().mm(_sx!).Over(n);
+        var cyy = _yty! - _sy!.t().mm(_sy!).Over(n);
+        var cyx = _ytx! - _sy!.t().mm(_sx!).Over(n);
         double Sq(Tensor t) => (t * t).sum().item<double>();
         return Cka.ClampBounded(Sq(cyx) / Cka.Normaliser(Sq(cxx), Sq(cyy)));
     }

@@ -30,6 +30,13 @@ public static class Scalars
         return a.mul(s);
     }
 
+    /// <summary><paramref name="a"/> / <paramref name="k"/> (a true division, not a product with 1/k), the scalar held until the call returns.</summary>
+    public static Tensor Over(this Tensor a, double k)
+    {
+        using var s = k.ToScalar();
+        return a.div(s);
+    }
+
     /// <summary><paramref name="a"/> + <paramref name="k"/>, the scalar held until the call returns.</summary>
     public static Tensor PlusNumber(this Tensor a, double k)
     {
