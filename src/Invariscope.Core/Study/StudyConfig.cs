@@ -145,7 +145,7 @@ public sealed record StudyConfig
             SettingConfig(s, null, source);
         }
         PretrainConfig(source);
-        Require(!string.IsNullOrEmpty(Analysis.Data) || Robustness is not null || Settings.All(s => !s.Analyze),
+        Require(ProbeData is not null || Settings.All(s => !s.Analyze),
             "analysis needs probe images: set analysis.data or robustness.data");
         Robustness?.Validate();
         Require(Statistics.Alpha is > 0 and < 1, $"statistics.alpha must be in (0, 1), got {Statistics.Alpha}");
@@ -156,6 +156,9 @@ public sealed record StudyConfig
         return this;
     }
 
+    /// <summary>The analysis's probe images: <c>analysis.data</c>, or the robustness ID test data when it is empty; null when neither is set.</summary>
+    [JsonIgnore] public string? ProbeData => string.IsNullOrEmpty(Analysis.Data) ? Robustness?.Data : Analysis.Data;
+
     /// <summary>The analysis settings of one run: p = the run's epoch 0 (its starting point), f = every epoch.</summary>
     /// <param name="pretrainedWeights">p.</param>
     /// <param name="runFolder">The run analysed.</param>
@@ -164,7 +167,7 @@ public sealed record StudyConfig
     public AnalysisSettings AnalysisFor(string pretrainedWeights, string runFolder, string normalize, string? studyRoot) => new(Analysis)
     {
         Pretrained = pretrainedWeights, Finetuned = runFolder, Normalize = normalize,
-        Data = string.IsNullOrEmpty(Analysis.Data) ? Robustness?.Data ?? "" : Analysis.Data,
+        Data = ProbeData ?? "",
         InversionCache = Analysis.ShareInversions && studyRoot is not null ? new StudyLayout(studyRoot).Inversions : null,
     };
 

@@ -49,6 +49,6 @@ public static class StudyInputs
         }
         Open(config.Robustness?.Data, "robustness.data");
         Open(config.Robustness?.OodData, "robustness.ood_data");
-        if (!string.IsNullOrEmpty(config.Analysis.Data)) Open(config.Analysis.Data, "analysis.data"); // empty: the robustness data
+        Open(config.ProbeData, "analysis.data"); // the robustness data when analysis.data is empty, then already opened
     }
 }
