@@ -9,19 +9,21 @@ static class ResultFiles
     /// The files under <paramref name="root"/>, relative to it, sorted, lock files aside (they say who wrote, not what:
     /// the folder locks and, in a study run cell by cell, one lock per cell under <c>.locks/</c>).
     /// </summary>
-    public static List<string> Under(string root) =>
+    public static List<string> Under(string root, params string[] skipFolders) =>
         [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f))
-            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(p => p == ".locks" || p.StartsWith(".lock", StringComparison.Ordinal))).Order()];
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(p => p == ".locks" || p.StartsWith(".lock", StringComparison.Ordinal)))
+            .Where(f => !skipFolders.Contains(f.Split(Path.DirectorySeparatorChar)[0])).Order()];
 
     /// <summary>
     /// Every file of the two folders is the same, byte for byte, but for two things: absolute paths (configs, settings
     /// and markers name their own folder, masked as ROOT) and the training timings (<c>seconds</c> and <c>img_per_s</c>
     /// in metrics.json, metrics.csv and the checkpoint sidecars). Returns the files and how many are byte-identical.
+    /// <paramref name="skipFolders"/>: top-level folders of <paramref name="b"/> that only it has (a Slurm study's <c>slurm/</c> and <c>logs/</c>).
     /// </summary>
-    public static (List<string> Files, int Exact) AssertSame(string a, string b)
+    public static (List<string> Files, int Exact) AssertSame(string a, string b, params string[] skipFolders)
     {
         var files = Under(a);
-        Assert.Equal(files, Under(b));
+        Assert.Equal(files, Under(b, skipFolders));
         int exact = 0;
         foreach (var f in files)
         {

@@ -132,7 +132,7 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
                 double[]? fGivenP = null, pGivenF = null;
                 if (needP)
                 {
-                    var invP = PretrainedInversions(p, x, layers, names, norm, stir, seed, diagnostics);
+                    var invP = PretrainedInversions(p, x, layers, names, norm, stir, seed, diagnostics, cancel);
                     try { (fGivenP, looFGivenP, flow) = CompareOnInversions(f, fRep, invP, layers, norm, settings.Wants(MetricNames.Flow)); }
                     finally { foreach (var t in invP.Values) t.Dispose(); }
                 }
@@ -143,7 +143,7 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
                 }
                 else if (needF)
                 {
-                    var invF = StirInversion.Invert(f, x, layers, norm, stir, seed, device, progress?.Invoke($"invert {ckpt.Label} s{seed}"));
+                    var invF = StirInversion.Invert(f, x, layers, norm, stir, seed, device, progress?.Invoke($"invert {ckpt.Label} s{seed}"), cancel);
                     try
                     {
                         var compared = layers.Select(l =>
@@ -172,7 +172,7 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
 
     /// <summary>X'(p, l, seed) for every layer, from the cache or inverted now (and cached). Images (N,3,H,W) per layer.</summary>
     Dictionary<LayerId, Tensor> PretrainedInversions(VisionTransformer p, Tensor x, LayerId[] layers, string[] names, Normalization norm,
-        StirSettings stir, int seed, List<InversionDiagnostics> diagnostics)
+        StirSettings stir, int seed, List<InversionDiagnostics> diagnostics, CancellationToken cancel = default)
     {
         var path = PretrainedInversionsPath(p, seed);
         var result = new Dictionary<LayerId, Tensor>();
@@ -187,7 +187,7 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
             }
             return result;
         }
-        var inv = StirInversion.Invert(p, x, layers, norm, stir, seed, device, progress?.Invoke($"invert pretrained s{seed}"));
+        var inv = StirInversion.Invert(p, x, layers, norm, stir, seed, device, progress?.Invoke($"invert pretrained s{seed}"), cancel);
         var save = new Dictionary<string, Tensor>();
         try
         {

@@ -48,14 +48,14 @@ public sealed partial class InvarianceAnalysis : IDisposable
     /// Inverts p for one STIR seed into its file (the shared cache, or this analysis's own folder), unless it is there
     /// already; returns the file.
     /// </summary>
-    public string InvertPretrained(int seed)
+    public string InvertPretrained(int seed, CancellationToken cancel = default)
     {
         if (settings.InversionCache is null) ReadyFolder();
         var a = Inputs();
         var path = PretrainedInversionsPath(a.P, seed);
         if (File.Exists(path)) return path;
         var diagnostics = new List<InversionDiagnostics>();
-        var inv = PretrainedInversions(a.P, a.X, a.Layers, a.Names, a.Norm, a.Stir, seed, diagnostics);
+        var inv = PretrainedInversions(a.P, a.X, a.Layers, a.Names, a.Norm, a.Stir, seed, diagnostics, cancel);
         foreach (var t in inv.Values) t.Dispose();
         Warn(diagnostics);
         return path;

@@ -91,7 +91,8 @@ public static class StirInversion
     /// all chunks. The model is put in eval mode on <paramref name="device"/>.
     /// </summary>
     public static Dictionary<LayerId, Inversion> Invert(VisionTransformer model, Tensor images01, IReadOnlyList<LayerId> layers,
-        Normalization norm, StirSettings settings, long seed, Device device, IProgress<(int done, int total)>? progress = null)
+        Normalization norm, StirSettings settings, long seed, Device device, IProgress<(int done, int total)>? progress = null,
+        CancellationToken cancel = default)
     {
         if (settings is null) throw new InvariscopeException("settings: null");
         settings.Validate();
@@ -121,7 +122,7 @@ public static class StirInversion
                     r += count;
                 }
                 using var scope = NewDisposeScope();
-                var (best, loss) = RunChunk(model, noise, targets, groups, norm, settings, device, () => progress?.Report((++done, total)));
+                var (best, loss) = RunChunk(model, noise, targets, groups, norm, settings, device, () => progress?.Report((++done, total)), cancel);
                 var lossValues = loss.to(float64).data<double>().ToArray();
                 long row = 0;
                 foreach (var g in groups)
@@ -162,7 +163,7 @@ public static class StirInversion
     /// and their losses (R), both on the CPU, in the caller's dispose scope.
     /// </summary>
     static (Tensor best, Tensor loss) RunChunk(VisionTransformer model, Tensor noise, VitIntermediates targets,
-        List<Group> groups, Normalization norm, StirSettings settings, Device device, Action stepDone)
+        List<Group> groups, Normalization norm, StirSettings settings, Device device, Action stepDone, CancellationToken cancel)
     {
         using var chunkScope = NewDisposeScope();
         // A copy: cat of one tensor and .to(its own device) may return views of the shared noise, which x′ must not overwrite.
@@ -186,6 +187,7 @@ public static class StirInversion
 
         for (int step = 0; step < settings.Steps; step++)
         {
+            cancel.ThrowIfCancellationRequested(); // a signalled task stops here, before its next write
             using (var scope = NewDisposeScope())
             {
                 var seen = x.clamp(Scalars.Zero, Scalars.One); // the forward's clamp: zero gradient outside [0, 1]

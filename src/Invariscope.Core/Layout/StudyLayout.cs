@@ -25,6 +25,18 @@ public sealed class StudyLayout(string root)
     public string InversionMarker(string start, int seed) => Path.Combine(Inversions, "cells", start, $"s{seed}.json");
     /// <summary>The lock files of cells run one per process (<c>study --cell</c>).</summary>
     public string CellLocks => Path.Combine(Root, ".locks");
+    /// <summary>What Slurm submissions wrote: <c>jobs.json</c>, each submission's scripts and cell lists, failure records.</summary>
+    public string Slurm => Path.Combine(Root, "slurm");
+    /// <summary>Every Slurm submission of the study: its options and, per job array, its job id and cells.</summary>
+    public string SlurmJobs => Path.Combine(Slurm, "jobs.json");
+    /// <summary>The scripts and cell lists of submission <paramref name="index"/> (0, 1, ...).</summary>
+    public string SlurmSubmission(int index) => Path.Combine(Slurm, $"submit_{index:D3}");
+    /// <summary>Why a cell's last Slurm task failed (written by the task; removed when the cell runs again).</summary>
+    public string CellFailure(string id) => Path.Combine(Slurm, "failed", Invariscope.Study.Cells.CellIds.LockName(id).Replace(".lock", ".json"));
+    /// <summary>The Slurm tasks' logs.</summary>
+    public string Logs => Path.Combine(Root, "logs");
+    /// <summary>The log of task <paramref name="task"/> of job array <paramref name="job"/> (<c>--output=logs/%A_%a.out</c>).</summary>
+    public string TaskLog(long job, int task) => Path.Combine(Logs, $"{job}_{task}.out");
     /// <summary>The pretraining run.</summary>
     public RunLayout Pretrain => new(Path.Combine(Root, PretrainName));
 

@@ -29,7 +29,7 @@ public static partial class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}@{Host}.{Guid.NewGuid():N}.tmp");
         FaultPoints.Hit("write", full);
         try
         {
@@ -72,14 +72,23 @@ public static partial class AtomicFile
             if (!m.Success) continue;
             // a temp file of the pre-PID naming (.NAME.GUID.tmp) has no owner to ask: it is stale
             if (m.Groups["pid"].Success && int.TryParse(m.Groups["pid"].Value, out int pid) && IsAlive(pid)) continue;
+            // another node's writer (a shared study folder under Slurm) cannot be asked either: its PID means nothing
+            // here, so its temp file goes only once it is far older than any write takes
+            if (m.Groups["host"].Success && m.Groups["host"].Value != Host && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < ForeignTempAge) continue;
             try { File.Delete(file); removed++; }
             catch (IOException) { }
         }
         return removed;
     }
 
-    [GeneratedRegex(@"^\..+?\.(?:(?<pid>[0-9]+)\.)?[0-9a-f]{32}\.tmp$")]
+    [GeneratedRegex(@"^\..+?\.(?:(?<pid>[0-9]+)(?:@(?<host>[A-Za-z0-9_-]+))?\.)?[0-9a-f]{32}\.tmp$")]
     private static partial Regex TempName();
+
+    /// <summary>This machine in temp names: its host name with only letters, digits, '_' and '-'.</summary>
+    static readonly string Host = new([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_')]);
+
+    /// <summary>How old another machine's temp file must be before it counts as stale.</summary>
+    static readonly TimeSpan ForeignTempAge = TimeSpan.FromDays(1);
 
     static bool IsAlive(int pid)
     {

@@ -16,6 +16,9 @@ namespace Invariscope.Runtime;
 /// sync that follows matters only for a power cut, which a kill cannot tell from this point). A marker (a sidecar,
 /// done.json, a cell) is such a write too.
 /// </para>
+/// <para><c>INVARISCOPE_FAULT_WHERE=TEXT</c> counts only writes whose full path contains TEXT (one cell among many
+/// processes of a study); <c>INVARISCOPE_FAULT_ACTION=hang</c> blocks the process there instead of killing it (a
+/// task caught running, for <c>scancel</c>).</para>
 /// </summary>
 public static class FaultPoints
 {
@@ -26,7 +29,14 @@ public static class FaultPoints
     /// <summary>The steps of one atomic write, in order.</summary>
     public static readonly IReadOnlyList<string> Steps = ["write", "rename", "renamed"];
 
+    /// <summary>The environment variable restricting the fault to paths containing its text.</summary>
+    public const string WhereEnv = "INVARISCOPE_FAULT_WHERE";
+    /// <summary>The environment variable choosing what happens at the point: <c>kill</c> (default) or <c>hang</c>.</summary>
+    public const string ActionEnv = "INVARISCOPE_FAULT_ACTION";
+
     static readonly (string Point, int N)? Target = ParseTarget(Environment.GetEnvironmentVariable(FaultEnv));
+    static readonly string? Where = Environment.GetEnvironmentVariable(WhereEnv) is { Length: > 0 } w ? w : null;
+    static readonly bool Hang = Environment.GetEnvironmentVariable(ActionEnv) == "hang";
     static readonly string? TracePath = Environment.GetEnvironmentVariable(TraceEnv) is { Length: > 0 } t ? t : null;
     static readonly bool Active = Target is not null || TracePath is not null;
     static int _seen;
@@ -40,10 +50,11 @@ public static class FaultPoints
         lock (Gate)
         {
             if (TracePath is not null) File.AppendAllText(TracePath, point + "\n");
-            if (Target is { } t && t.Point == point && ++_seen == t.N)
+            if (Target is { } t && t.Point == point && (Where is null || Path.GetFullPath(path).Contains(Where, StringComparison.Ordinal)) && ++_seen == t.N)
             {
-                Console.Error.WriteLine($"{FaultEnv}: killed at {point} (occurrence {t.N}) writing {path}");
+                Console.Error.WriteLine($"{FaultEnv}: {(Hang ? "hangs" : "killed")} at {point} (occurrence {t.N}) writing {path}");
                 Console.Error.Flush();
+                if (Hang) Thread.Sleep(Timeout.Infinite);
                 // SIGKILL, as kill -9: no finally block, no flush, no exit handler runs
                 System.Diagnostics.Process.GetCurrentProcess().Kill();
                 Thread.Sleep(Timeout.Infinite);

@@ -46,6 +46,27 @@ public class AtomicFileTests
         }
     }
 
+    [Fact]
+    public void Another_machines_temp_file_is_kept_until_it_is_a_day_old_and_this_machines_dead_ones_go()
+    {
+        // a shared study folder under Slurm: a PID from another node means nothing here, so only age can tell
+        using var dir = new TestData.TempDir();
+        string guid = Guid.NewGuid().ToString("N");
+        var dead = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        dead.WaitForExit();
+        string host = new([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_')]);
+        string fresh = dir.File($".a.json.{dead.Id}@othernode-7.{guid}.tmp"), old = dir.File($".b.json.{dead.Id}@othernode-7.{guid}.tmp");
+        string mine = dir.File($".c.json.{dead.Id}@{host}.{guid}.tmp");
+        foreach (var f in new[] { fresh, old, mine }) File.WriteAllText(f, "x");
+        File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddDays(-2));
+        Assert.Equal(2, AtomicFile.RemoveStale(dir.Path));
+        Assert.True(File.Exists(fresh));
+        Assert.False(File.Exists(old));
+        Assert.False(File.Exists(mine));
+        // and the name a write uses carries this machine's name
+        AtomicFile.Write(dir.File("d.bin"), s => Assert.Contains($"@{host}.", ((FileStream)s).Name));
+    }
+
     [Theory]
     [InlineData("rename:metrics.json", "rename:metrics.json", 1)]
     [InlineData("write:epoch_N.safetensors:3", "write:epoch_N.safetensors", 3)]

@@ -78,7 +78,7 @@ public sealed class InversionStage(StageContext context) : Stage<InversionResult
         }
         cancel.ThrowIfCancellationRequested();
         Context.Log($"seed {cell.Seed}");
-        var file = _kept.Value.analysis.InvertPretrained(cell.Seed!.Value);
+        var file = _kept.Value.analysis.InvertPretrained(cell.Seed!.Value, cancel);
         if (!start.Shared) return new InversionResult(file, null);
         var result = new InversionResult(file, Path.GetFileName(Path.GetDirectoryName(file)));
         Json.Write(Marker(cell), new JsonObject
