@@ -44,7 +44,7 @@ public static class CliApp
         {
             string command = string.Join(' ', parsed.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1)
                 .Select(c => c.Name).Append(parsed.CommandResult.Command.Name));
-            stderr.WriteLine($"invariscope: usage: {string.Join("; ", parsed.Errors.Select(e => e.Message))} (see 'invariscope {command} --help')"
+            stderr.WriteLine($"invariscope: usage: {string.Join("; ", parsed.Errors.Select(e => string.Join(" ", e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))))} (see 'invariscope {command} --help')"
                 .Replace("invariscope invariscope", "invariscope"));
             return 2;
         }

@@ -73,8 +73,11 @@ public static class StudyCommand
                 try
                 {
                     SlurmTask.Starting(layout, id);
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     var result = runner.RunCell(id, cancel);
                     if (result is ReportResult report) stdout.WriteLine($"report: {report.Html}");
+                    // when and how long, for the Slurm logs (scripts/slurm/overhead.sh reads these lines)
+                    stdout.WriteLine($"[{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}] {id}: finished in {clock.Elapsed.TotalSeconds:F3} s");
                     return 0;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

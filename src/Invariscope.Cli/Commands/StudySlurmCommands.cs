@@ -20,6 +20,7 @@ public static class StudySlurmCommands
     {
         var stdout = parse.InvocationConfiguration.Output;
         var layout = new StudyLayout(root);
+        if (!dryRun) SlurmClient.Require();
         StudyInputs.Check(study); // here, not in a hundred tasks
         using var cells = Cells(study, layout);
         if (!dryRun)
@@ -48,7 +49,8 @@ public static class StudySlurmCommands
             var layout = Existing(parse.GetValue(dir)!);
             var study = StudyConfig.Load(layout.ConfigPath);
             using var cells = Cells(study, layout);
-            var states = StudyStatus.Of(cells.Plan, cells.IsDone, layout, SlurmJobs.Read(layout));
+            var jobs = SlurmJobs.Read(layout);
+            var states = StudyStatus.Of(cells.Plan, cells.IsDone, layout, jobs);
             if (parse.GetValue(json))
             {
                 stdout.WriteLine(Json.Serialize(states.Select(s => new { id = s.Id, state = StudyStatus.Name(s.State), task = s.Task, log = s.Log, detail = s.Detail })));
@@ -64,7 +66,8 @@ public static class StudySlurmCommands
                 foreach (var s in states.Where(s => s.State is CellState.Running or CellState.Pending or CellState.NotSubmitted))
                     stdout.WriteLine($"{StudyStatus.Name(s.State),-8}{s.Id}{(s.Task is null ? "" : $"  task {s.Task}")}{(s.Detail is null ? "" : $": {s.Detail}")}");
             if (states.Any(s => s.State is CellState.Failed or CellState.Blocked or CellState.NotSubmitted) && states.All(s => s.State is not (CellState.Running or CellState.Pending)))
-                stdout.WriteLine($"to run what is left: invariscope study resubmit {layout.Root}");
+                stdout.WriteLine(jobs.Submissions.Count > 0 ? $"to run what is left: invariscope study resubmit {layout.Root}"
+                    : $"to run it on Slurm: invariscope study {layout.ConfigPath} --executor slurm --out {layout.Root}");
             return 0;
         });
         return command;
@@ -85,6 +88,7 @@ public static class StudySlurmCommands
             var layout = Existing(parse.GetValue(dir)!);
             var last = SlurmJobs.Read(layout).Submissions.LastOrDefault()
                 ?? throw new InvariscopeException($"{layout.SlurmJobs}: the study was never submitted to Slurm; use 'invariscope study CONFIG --executor slurm --out {layout.Root}'");
+            if (!flags.DryRun(parse)) SlurmClient.Require();
             var study = StudyConfig.Load(layout.ConfigPath);
             var options = flags.Read(parse, last.Options, parse.GetResult(device) is null ? null : parse.GetValue(device), parse.GetValue(torchLib));
             using var cells = Cells(study, layout);

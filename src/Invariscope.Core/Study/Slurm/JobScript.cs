@@ -48,7 +48,7 @@ public static class JobScript
         s.Append("export OMP_NUM_THREADS=\"${OMP_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}\" MKL_NUM_THREADS=\"${MKL_NUM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}\"\n");
         s.Append($"cell=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" {Quote(cellList)})\n");
         s.Append("[ -n \"$cell\" ] || { echo \"invariscope: no cell for task $SLURM_ARRAY_TASK_ID in ").Append(cellList.Replace("\"", "\\\"")).Append("\" >&2; exit 1; }\n");
-        s.Append("echo \"[$(date -u +%FT%TZ)] $cell: job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} (id $SLURM_JOB_ID) on $(hostname -s), restart ${SLURM_RESTART_COUNT:-0}\"\n");
+        s.Append("echo \"[$(date -u +%FT%T.%3NZ)] $cell: job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} (id $SLURM_JOB_ID) on $(hostname -s), restart ${SLURM_RESTART_COUNT:-0}\"\n");
         var args = new List<string>(task.Cli) { "study", task.Config, "--out", task.Root, "--cell" };
         s.Append("exec ").Append(string.Join(' ', args.Select(Quote))).Append(" \"$cell\"");
         s.Append(" --device ").Append(Quote(options.Device));

@@ -30,18 +30,18 @@ public static class SlurmArrays
     /// <paramref name="skip"/> that is done is dropped from <see cref="SlurmArray.After"/>; one that is queued stays
     /// (the caller names its job).
     /// </summary>
-    public static IReadOnlyList<SlurmArray> For(StudyPlan plan, IReadOnlySet<string> skip, IReadOnlySet<string> done)
+    public static IReadOnlyList<SlurmArray> For(StudyPlan plan, IReadOnlySet<string> skip, IReadOnlySet<string> done, int maxTasks = MaxTasks)
     {
         var arrays = new List<SlurmArray>();
         foreach (var group in plan.Cells.Where(c => !skip.Contains(c.Id)).GroupBy(GroupName)) // plan order: dependencies first
         {
             var cells = group.ToList();
-            for (int part = 0; part * MaxTasks < cells.Count; part++)
+            for (int part = 0; part * maxTasks < cells.Count; part++)
             {
-                var slice = cells.Skip(part * MaxTasks).Take(MaxTasks).ToList();
+                var slice = cells.Skip(part * maxTasks).Take(maxTasks).ToList();
                 var inside = slice.Select(c => c.Id).ToHashSet();
                 var after = slice.SelectMany(c => c.DependsOn).Where(d => !inside.Contains(d) && !done.Contains(d)).Distinct().ToList();
-                string name = cells.Count > MaxTasks ? $"{group.Key}.{part}" : group.Key;
+                string name = cells.Count > maxTasks ? $"{group.Key}.{part}" : group.Key;
                 arrays.Add(new SlurmArray(name, cells[0].Kind, [.. slice.Select(c => c.Id)], after));
             }
         }

@@ -30,6 +30,12 @@ public static partial class SlurmClient
     /// <summary>Whether <c>sbatch</c> is on PATH (a login node or a node of a cluster).</summary>
     public static bool Available => Find("sbatch") is not null;
 
+    /// <summary>Throws, in one line, when <c>sbatch</c> is not on PATH (before a submission writes anything).</summary>
+    public static void Require()
+    {
+        if (!Available) throw new InvariscopeException("sbatch not found on PATH: run this on a Slurm login node (or use the local executor, the default)");
+    }
+
     /// <summary>Submits a script; returns its job id.</summary>
     /// <exception cref="InvariscopeException">sbatch is missing or refused the script (its message, one line).</exception>
     public static long Submit(string script, IEnumerable<string> options)
