@@ -11,21 +11,8 @@ namespace Invariscope.Tests.Study.Slurm;
 [Collection("slurm")]
 public class SlurmExecutorTests(SlurmCluster cluster)
 {
-    /// <summary>Pretraining, a finetuned and a scratch run, their robustness and analyses: 27 cells in 11 arrays.</summary>
-    internal const string Tiny = """
-    {
-      "name": "tiny study on slurm",
-      "train": { "model": "vit_micro_patch8_32", "data": "synthetic:texture?size=32&n=96&seed=1", "val_fraction": 0.25, "epochs": 2, "batch_size": 32, "lr": 0.001, "seed": 0 },
-      "pretrain": { "strategy": "scratch", "data": "synthetic:objects?size=32&n=96&seed=2", "epochs": 1 },
-      "settings": [
-        { "name": "ft", "train": { "strategy": "ft", "init": "@pretrain" } },
-        { "name": "scratch", "train": { "strategy": "scratch" } }
-      ],
-      "analysis": { "samples": 8, "seeds": 2, "steps": 4, "intervals": false, "learning_epochs": "all" },
-      "robustness": { "data": "synthetic:texture?size=32&n=40&seed=3", "corruptions": "gaussian_noise", "severities": "1-2", "limit": 12 },
-      "statistics": { "permutations": 199 }
-    }
-    """;
+    /// <summary>Pretraining, a finetuned and a scratch run, their robustness and analyses: 27 cells in 11 arrays (configs/study-tiny.json).</summary>
+    internal static readonly string Tiny = File.ReadAllText(TestData.RepoFile(Path.Combine("configs", "study-tiny.json")));
 
     /// <summary>The pretrained start and one finetuned run: 15 cells.</summary>
     const string Small = """
