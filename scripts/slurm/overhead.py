@@ -32,7 +32,8 @@ def run(args, env=None, check=True):
 
 def timed(args, env=None):
     t = time.monotonic()
-    run(args, env)
+    out = run(args, env)
+    timed.stages = re.search(r"time by stage[^:]*: (.*)", out).group(1)
     return time.monotonic() - t
 
 
@@ -40,6 +41,7 @@ one = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 plan = json.loads(run(cli + ["study", config, "--plan"]))
 print(f"config {config}: {len(plan['cells'])} cells {plan['counts']}")
 local1 = timed(cli + ["study", config, "--out", os.path.join(work, "local-1"), "--device", "cpu"], one)
+local1_stages = timed.stages
 local = timed(cli + ["study", config, "--out", os.path.join(work, "local"), "--device", "cpu"])
 
 root = os.path.join(work, "slurm")
@@ -104,6 +106,11 @@ print(f"local, 1 thread:        {local1:7.1f} s")
 print(f"local, default threads: {local:7.1f} s")
 print(f"slurm, {len(start)} tasks of 1 CPU: {wall:7.1f} s  (= {wall / local1:.2f}x local 1 thread, {wall / local:.2f}x local default)")
 print(f"cells' own time, summed over tasks: {work_s:.1f} s (local 1 thread spends {local1:.1f} s on the same cells in one process)")
+kinds = {}
+for c in own:
+    kinds.setdefault(c.split("/")[0], []).append(own[c])
+print("cells' own time by kind in tasks: " + ", ".join(f"{k} {sum(v):.1f} s ({len(v)})" for k, v in kinds.items()))
+print(f"local 1 thread by stage: {local1_stages}")
 print(f"per cell, Slurm's latency (its array's dependencies done and a CPU free -> task start): {summary(latency)}")
 print(f"per cell, waiting for the rest of its array's dependencies after its own were done: {summary(waits)}")
 print(f"per cell, process overhead (task start -> cell finished, minus the cell's own time): {summary(overhead)}")
