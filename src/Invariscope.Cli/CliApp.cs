@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(Commands.RobustnessCommand.Create());
         root.Subcommands.Add(Commands.StudyCommand.Create());
         root.Subcommands.Add(Commands.ReportCommand.Create());
+        root.Subcommands.Add(Commands.CompletionCommand.Create());
         return root;
     }
 
