@@ -81,7 +81,7 @@ public static class Json
             return $"{(field == "" ? "the document" : field)}: expected {Expected(converted.Groups["type"].Value)}{where}";
         if (Regex.Match(message, @"^The JSON property '(?<name>[^']*)' could not be mapped") is { Success: true } unknown)
             return $"unknown field '{(field == "" ? unknown.Groups["name"].Value : field)}'{where}";
-        var position = Regex.Match(message, @"\s*Path: .*$");
+        var position = Regex.Match(message, @"\s*(Path: .*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?$");
         return position.Success ? $"{message[..position.Index].TrimEnd('.')}{(field == "" ? "" : $" (at {field})")}{where}" : message;
     }
 
