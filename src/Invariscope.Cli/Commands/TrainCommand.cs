@@ -90,7 +90,7 @@ public static class TrainCommand
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             var run = new RunLayout(parse.GetValue(output)!);
             var stdout = parse.InvocationConfiguration.Output;
-            var trainer = new Trainer(config, run, dev, log: line => stdout.WriteLine(line), onStep: ProgressBar.TrainingSteps());
+            var trainer = new Trainer(config, run, dev, log: LogLine.To(stdout), onStep: ProgressBar.TrainingSteps());
             return Cancellable.Run(parse, cancel =>
             {
                 var metrics = trainer.Run(parse.GetValue(resume), cancel);
