@@ -29,15 +29,18 @@ public sealed class TimeLeft
     }
 
     /// <summary>
-    /// The estimate as a log line's tail: <c>about 14 min left</c>, <c>about 3 min left, and analysis not timed yet</c>;
-    /// null while nothing has been measured or nothing is left.
+    /// The estimate as a log line's tail: <c>about 14 min left</c>, <c>about 3 min left, and analysis not timed yet</c>,
+    /// or, while no cell left has a rate, <c>time left: analysis, report not timed yet</c>; null while nothing has been
+    /// measured or nothing is left.
     /// </summary>
     public string? Describe(IEnumerable<string> pending)
     {
         var list = pending.ToList();
         if (measured.Count == 0 || list.Count == 0) return null;
         var (seconds, untimed) = Estimate(list);
+        string notTimed = $"{string.Join(", ", untimed)} not timed yet";
+        if (list.All(untimed.Contains)) return $"time left: {notTimed}";
         string time = seconds < 90 ? $"{seconds:F0} s" : seconds < 5400 ? $"{seconds / 60:F0} min" : $"{seconds / 3600:F1} h";
-        return $"about {time} left" + (untimed.Count == 0 ? "" : $", and {string.Join(", ", untimed)} not timed yet");
+        return $"about {time} left" + (untimed.Count == 0 ? "" : $", and {notTimed}");
     }
 }

@@ -77,6 +77,23 @@ public class ProgressBarTests
         Assert.Equal("about 4 min left", left.Describe(["training", "training", "robustness", "robustness", "robustness"]));
         Assert.Equal("about 12 s left, and analysis, report not timed yet", left.Describe(["robustness", "robustness", "analysis", "analysis", "report"]));
         Assert.Equal("about 3.3 h left", left.Describe(Enumerable.Repeat("training", 100)));
+        Assert.Equal("time left: analysis, report not timed yet", left.Describe(["analysis", "report"]));
         Assert.Null(left.Describe([]));                                     // nothing left
+    }
+
+    [Fact]
+    public void Each_run_of_a_study_gets_its_own_bar_though_its_epochs_count_from_1_again()
+    {
+        var output = new StringWriter();
+        var steps = ProgressBar.TrainingSteps(output);
+        steps(new Invariscope.Training.StepProgress(1, 1, "train", 1, 1, 0.5, 0.5, 10));   // pretraining, epoch 1 of 1
+        steps(new Invariscope.Training.StepProgress(1, 3, "ft", 1, 1, 0.4, 0.6, 10));      // the next run's epoch 1
+        steps(new Invariscope.Training.StepProgress(1, 3, "ft", 1, 1, 0.3, 0.7, 10));      // and the run after it
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains(" epoch 1/1 [train] ", lines[0]);
+        Assert.Contains(" epoch 1/3 [ft] ", lines[1]);
+        Assert.Contains(" epoch 1/3 [ft] ", lines[2]);
+        Assert.Contains("loss 0.3000", lines[2]);
     }
 }
