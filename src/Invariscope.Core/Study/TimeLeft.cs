@@ -40,7 +40,7 @@ public sealed class TimeLeft
         var (seconds, untimed) = Estimate(list);
         string notTimed = $"{string.Join(", ", untimed)} not timed yet";
         if (list.All(untimed.Contains)) return $"time left: {notTimed}";
-        string time = seconds < 90 ? $"{seconds:F0} s" : seconds < 5400 ? $"{seconds / 60:F0} min" : $"{seconds / 3600:F1} h";
-        return $"about {time} left" + (untimed.Count == 0 ? "" : $", and {notTimed}");
+        string time = seconds < 0.5 ? "under a second" : seconds < 90 ? $"about {seconds:F0} s" : seconds < 5400 ? $"about {seconds / 60:F0} min" : $"about {seconds / 3600:F1} h";
+        return $"{time} left" + (untimed.Count == 0 ? "" : $", and {notTimed}");
     }
 }

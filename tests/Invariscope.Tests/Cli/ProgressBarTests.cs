@@ -78,6 +78,8 @@ public class ProgressBarTests
         Assert.Equal("about 12 s left, and analysis, report not timed yet", left.Describe(["robustness", "robustness", "analysis", "analysis", "report"]));
         Assert.Equal("about 3.3 h left", left.Describe(Enumerable.Repeat("training", 100)));
         Assert.Equal("time left: analysis, report not timed yet", left.Describe(["analysis", "report"]));
+        left.Add("report", 0.2);
+        Assert.Equal("under a second left", left.Describe(["report"]));
         Assert.Null(left.Describe([]));                                     // nothing left
     }
 
