@@ -78,11 +78,25 @@ public static class Json
         string field = e.Path is null or "$" ? "" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
         string where = lines && e.LineNumber is { } line ? $" (line {line + 1})" : "";
         if (Regex.Match(message, @"could not be converted to (?<type>\S+?)\. Path:") is { Success: true } converted)
-            return $"{(field == "" ? "the document" : field)}: expected {Expected(converted.Groups["type"].Value)}{where}";
+            return $"{(field == "" ? "the document" : field)}: expected {Expected(FieldType(converted.Groups["type"].Value, field))}{where}";
         if (Regex.Match(message, @"^The JSON property '(?<name>[^']*)' could not be mapped") is { Success: true } unknown)
             return $"unknown field '{(field == "" ? unknown.Groups["name"].Value : field)}'{where}";
         var position = Regex.Match(message, @"\s*(Path: .*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?$");
         return position.Success ? $"{message[..position.Index].TrimEnd('.')}{(field == "" ? "" : $" (at {field})")}{where}" : message;
+    }
+
+    /// <summary>
+    /// The type a value at <paramref name="field"/> must have, given the type the serializer names: itself, except for
+    /// a record read through its constructor, where the serializer names the record; then its property of that JSON name.
+    /// </summary>
+    static string FieldType(string named, string field)
+    {
+        if (Expected(named) != "an object" || field == "") return named;
+        var type = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(named)).FirstOrDefault(t => t is not null);
+        string name = Regex.Replace(field[(field.LastIndexOf('.') + 1)..], @"\[\d+\]$", "");
+        var property = type?.GetProperties().FirstOrDefault(p =>
+            (p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), true).FirstOrDefault() as JsonPropertyNameAttribute)?.Name == name);
+        return property?.PropertyType.ToString() ?? named;
     }
 
     /// <summary>What a value of <paramref name="type"/> is, in a config's words: <c>int</c> is "an integer" (for typed flags too).</summary>
