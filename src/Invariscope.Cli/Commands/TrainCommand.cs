@@ -51,6 +51,16 @@ public static class TrainCommand
         };
         var command = new Command(name, description) { configFile, preset, set, output, resume };
         foreach (var (option, _) in fields) command.Options.Add(option);
+        // what shell completion offers for the fields with a fixed set of values
+        preset.CompletionSources.Add("paper");
+        foreach (var (option, field) in fields)
+            option.CompletionSources.Add(field switch
+            {
+                "strategy" => ["scratch", "ft", "lp", "lp-ft", "hp-ft"],
+                "task" => ["classification", "reconstruction"],
+                "optimizer" => ["sgd", "adamw"],
+                _ => [],
+            });
         var (device, torchLib) = CommonOptions.AddTo(command);
         if (name == "finetune")
             foreach (var option in command.Options.Where(o => !FinetuneOptions.Contains(o.Name) && o is not System.CommandLine.Help.HelpOption)) option.Hidden = true;

@@ -76,9 +76,10 @@ public class ToolPackageTests
             complete_line() { COMP_LINE=$1; COMP_POINT=${#1}; read -ra COMP_WORDS <<< "$1"; COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _invariscope_complete; echo "${COMPREPLY[*]}"; }
             complete_line "invariscope fine"
             complete_line "invariscope train --da"
+            complete_line "invariscope finetune --strategy lp"
             """);
         Assert.True(code == 0, output);
-        Assert.Equal(["finetune", "--data"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["finetune", "--data", "lp lp-ft"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>TorchSharp's own libLibTorchSharp.so, unpatched, in the NuGet cache.</summary>
