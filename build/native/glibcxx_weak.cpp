@@ -5,6 +5,9 @@
 //   glibcxx_weak FILE.so [FILE.so]  set VER_FLG_WEAK on each file's GLIBCXX_3.4.32 version need,
 //                                   rewriting through a temp file + rename (never in place, so a
 //                                   hard link into the NuGet cache is never modified). Idempotent.
+//                                   Does nothing where the system libstdc++ has the version.
+//   glibcxx_weak --always FILE.so   the same on every system: for a publish or a tool package,
+//                                   which runs on other machines than the one that made it.
 #include <cstdio>
 #include <cstring>
 #include <cstdint>
@@ -83,15 +86,17 @@ static int patch_file(const std::string& path) {
     }
     chmod(tmp.c_str(), st.st_mode & 07777);
     if (rename(tmp.c_str(), path.c_str()) != 0) { fprintf(stderr, "glibcxx_weak: cannot replace %s\n", path.c_str()); unlink(tmp.c_str()); return 1; }
-    printf("glibcxx_weak: %s: marked %s weak (system libstdc++ lacks it)\n", path.c_str(), kVersion);
+    printf("glibcxx_weak: %s: marked %s weak\n", path.c_str(), kVersion);
     return 0;
 }
 
 int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "--check") == 0) return system_has_version() ? 0 : 3;
-    if (argc < 2) { fprintf(stderr, "usage: glibcxx_weak --check | FILE.so...\n"); return 2; }
-    if (system_has_version()) { printf("glibcxx_weak: system libstdc++ provides %s, nothing to do\n", kVersion); return 0; }
+    bool always = argc >= 2 && strcmp(argv[1], "--always") == 0;
+    int first = always ? 2 : 1;
+    if (argc <= first) { fprintf(stderr, "usage: glibcxx_weak --check | [--always] FILE.so...\n"); return 2; }
+    if (!always && system_has_version()) { printf("glibcxx_weak: system libstdc++ provides %s, nothing to do\n", kVersion); return 0; }
     int rc = 0;
-    for (int i = 1; i < argc; ++i) rc |= patch_file(argv[i]);
+    for (int i = first; i < argc; ++i) rc |= patch_file(argv[i]);
     return rc;
 }

@@ -23,12 +23,14 @@ public static class CliApp
         root.Subcommands.Add(Commands.RobustnessCommand.Create());
         root.Subcommands.Add(Commands.StudyCommand.Create());
         root.Subcommands.Add(Commands.ReportCommand.Create());
+        root.Subcommands.Add(Commands.CompletionCommand.Create());
         return root;
     }
 
     /// <summary>
-    /// Parses and runs; returns the process exit code. A usage error (an unknown option, a missing required one)
-    /// prints one line and returns 2. Input errors print one line and return 1; when the library names the config
+    /// Parses and runs; returns the process exit code. A usage error (an unknown option, a missing required one, a
+    /// value its flag's type cannot hold: <see cref="UsageLine"/>, <see cref="UsageError"/>) prints one line and returns
+    /// 2. Input errors print one line and return 1; when the library names the config
     /// field at fault (<see cref="InvariscopeException.Field"/>) and the command has the flag that sets it, the line
     /// ends with "(set with --flag)". Any other failure (a write to a read-only or full disk, a file where a folder is
     /// expected, memory) is the last net: one line, exit 1, never a stack trace. .NET's I/O messages name the path.
@@ -42,15 +44,17 @@ public static class CliApp
         var parsed = Build().Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
         {
-            string command = string.Join(' ', parsed.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1)
-                .Select(c => c.Name).Append(parsed.CommandResult.Command.Name));
-            stderr.WriteLine($"invariscope: usage: {string.Join("; ", parsed.Errors.Select(e => string.Join(" ", e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))))} (see 'invariscope {command} --help')"
-                .Replace("invariscope invariscope", "invariscope"));
+            stderr.WriteLine($"invariscope: usage: {UsageLine.For(parsed)}");
             return 2;
         }
         try
         {
             return parsed.Invoke(config);
+        }
+        catch (UsageError e)
+        {
+            stderr.WriteLine($"invariscope: usage: {e.Message} (see '{UsageLine.Path(parsed.CommandResult.Command)} --help')");
+            return 2;
         }
         catch (InvariscopeException e)
         {

@@ -7,11 +7,12 @@ namespace Invariscope.Cli;
 public static class CommonOptions
 {
     /// <summary><c>--device auto|cpu|cuda[:N]</c>.</summary>
-    public static Option<string> Device() => new("--device")
+    public static Option<string> Device()
     {
-        Description = "auto (CUDA when available), cpu, cuda or cuda:N",
-        DefaultValueFactory = _ => "auto",
-    };
+        var option = new Option<string>("--device") { Description = "auto (CUDA when available), cpu, cuda or cuda:N", DefaultValueFactory = _ => "auto" };
+        option.CompletionSources.Add("auto", "cpu", "cuda");
+        return option;
+    }
 
     /// <summary><c>--torch-lib DIR</c>: run on an existing PyTorch install's libtorch (for CUDA).</summary>
     public static Option<string?> TorchLib() => new("--torch-lib")

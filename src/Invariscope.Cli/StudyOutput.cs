@@ -23,9 +23,9 @@ public static class StudyOutput
         }, "invariscope: stopped; run the same command again to resume");
     }
 
-    /// <summary>Log lines on <paramref name="stdout"/>, progress bars (training steps, evaluations, inversions) on stderr.</summary>
+    /// <summary>Log lines on <paramref name="stdout"/>, each after its time stamp; progress bars (training steps, evaluations, inversions) on stderr.</summary>
     public static StudyCallbacks Callbacks(TextWriter stdout) =>
-        new(stdout.WriteLine, ProgressBar.TrainingSteps(), label => new ProgressBar(label, "step"));
+        new(LogLine.To(stdout), ProgressBar.TrainingSteps(), label => new ProgressBar(label, "step"));
 
     /// <summary>Final accuracies per setting and the headline correlations, one line each.</summary>
     public static void PrintSummary(TextWriter o, StudyResults results, StudyStatisticsResult statistics)

@@ -17,7 +17,8 @@ static class ResultFiles
     /// <summary>
     /// Every file of the two folders is the same, byte for byte, but for two things: absolute paths (configs, settings
     /// and markers name their own folder, masked as ROOT) and the training timings (<c>seconds</c> and <c>img_per_s</c>
-    /// in metrics.json, metrics.csv and the checkpoint sidecars). Returns the files and how many are byte-identical.
+    /// in metrics.json, metrics.csv and the checkpoint sidecars; wall times and <c>img_per_s</c> in the TensorBoard
+    /// event files). Returns the files and how many are byte-identical.
     /// <paramref name="skipFolders"/>: top-level folders of <paramref name="b"/> that only it has (a Slurm study's <c>slurm/</c> and <c>logs/</c>).
     /// </summary>
     public static (List<string> Files, int Exact) AssertSame(string a, string b, params string[] skipFolders)
@@ -29,6 +30,13 @@ static class ResultFiles
         {
             byte[] x = File.ReadAllBytes(Path.Combine(a, f)), y = File.ReadAllBytes(Path.Combine(b, f));
             if (x.AsSpan().SequenceEqual(y)) { exact++; continue; }
+            if (f.Contains("tfevents", StringComparison.Ordinal))
+            {
+                static string Untimed(string path) => string.Join("\n", Formats.TfEventsReader.Read(path).Select(e =>
+                    $"{e.Step} {e.FileVersion} {string.Join(",", e.Scalars.Select(s => s.Tag == "img_per_s" ? "T" : $"{s.Tag}={s.Value:R}"))}"));
+                Assert.True(Untimed(Path.Combine(a, f)) == Untimed(Path.Combine(b, f)), $"{f} differs beyond its timings");
+                continue;
+            }
             string Normal(byte[] bytes, string root)
             {
                 var text = System.Text.Encoding.UTF8.GetString(bytes).Replace(Path.GetFullPath(root), "ROOT");

@@ -59,7 +59,7 @@ public static class AnalyzeCommand
             var dev = CommonOptions.Resolve(parse, device, torchLib);
             var stdout = parse.InvocationConfiguration.Output;
             var layout = new AnalysisLayout(parse.GetValue(output)!);
-            var analysis = new InvarianceAnalysis(settings, layout, dev, stdout.WriteLine,
+            var analysis = new InvarianceAnalysis(settings, layout, dev, LogLine.To(stdout),
                 label => new ProgressBar(label, "step"));
             var results = analysis.Run();
             Print(stdout, results);

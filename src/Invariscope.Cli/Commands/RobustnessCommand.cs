@@ -39,7 +39,7 @@ public static class RobustnessCommand
             var stdout = parse.InvocationConfiguration.Output;
             return Cancellable.Run(parse, cancel =>
             {
-                var rows = RunRobustness.Run(folder, settings, dev, stdout.WriteLine, new ProgressBar("evaluate", "set"), cancel);
+                var rows = RunRobustness.Run(folder, settings, dev, LogLine.To(stdout), new ProgressBar("evaluate", "set"), cancel);
                 stdout.WriteLine($"{"epoch",5} {"clean",7} {"OOD",7} {"corrupted",9}  by severity");
                 foreach (var r in rows)
                     stdout.WriteLine($"{r.Epoch,5} {r.Clean.Accuracy,7:P1} {(r.Ood is null ? "-" : r.Ood.Accuracy.ToString("P1")),7} {r.MeanCorruptedAccuracy,9:P1}  " +

@@ -31,6 +31,12 @@ public static class VitCheckpoint
         try
         {
             var config = ResolveConfig(weightsPath, loaded.Metadata, weights, configPath, preset);
+            // before the model is built: a wrong preset is one sentence of sizes, not a hundred mis-shaped keys
+            if (CheckpointShape.Of(weights).Mismatch(config) is var (has, wants))
+            {
+                string given = preset is not null ? $"preset {preset}" : configPath is not null ? $"config {configPath}" : "the architecture in its metadata";
+                throw new InvariscopeException($"{weightsPath}: the checkpoint has {has}; {given} has {wants}") { Field = preset is not null ? "preset" : null };
+            }
             var model = new VisionTransformer(config);
             StrictLoad.Into(model, weights, weightsPath);
             model.eval();

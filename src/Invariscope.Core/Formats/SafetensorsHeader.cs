@@ -39,6 +39,10 @@ internal sealed class SafetensorsHeader
         Span<byte> prefix = stackalloc byte[8];
         ReadExactly(file, path, prefix, 0);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        // only a prefix that is no safetensors length is looked at as another format: a real header length can begin
+        // with the bytes of a pickle's magic, never with a length this large
+        if ((headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8) && ForeignFormat(prefix) is { } foreign)
+            throw Error(path, $"not safetensors but {foreign}; convert it in Python: {ConvertHint(path)} (README: \"Bringing your own model\")");
         if (headerLength > MaxHeaderBytes)
             throw Error(path, $"header length {headerLength} is over the {MaxHeaderBytes}-byte limit; not a safetensors file?");
         if ((long)headerLength > fileLength - 8)
@@ -51,6 +55,24 @@ internal sealed class SafetensorsHeader
         var (entries, metadata) = Parse(bytes[8..], path, fileLength - dataStart);
         return new SafetensorsHeader { Entries = entries, Metadata = metadata, DataStart = dataStart, Bytes = bytes };
     }
+
+    /// <summary>
+    /// What a file that starts with <paramref name="prefix"/> is when it is a PyTorch checkpoint: <c>torch.save</c>
+    /// writes a zip archive (magic <c>PK\x03\x04</c>) since PyTorch 1.6, and a bare pickle (protocol 2 to 5: 0x80 then
+    /// the protocol) before; null for anything else. Read as safetensors, either would give a nonsense header length.
+    /// </summary>
+    internal static string? ForeignFormat(ReadOnlySpan<byte> prefix) => prefix switch
+    {
+        [(byte)'P', (byte)'K', 3, 4, ..] => "a zip archive: a PyTorch checkpoint (.pth/.pt/.bin saved by torch.save)",
+        [0x80, >= 2 and <= 5, ..] => "a Python pickle: a PyTorch checkpoint (.pth/.pt/.pkl) from torch.save before PyTorch 1.6",
+        _ => null,
+    };
+
+    /// <summary>The Python that turns the PyTorch checkpoint <paramref name="path"/> into safetensors beside it.</summary>
+    internal static string ConvertHint(string path) =>
+        $"import torch; from safetensors.torch import save_file; sd = torch.load('{path}', map_location='cpu'); " +
+        "sd = sd.get('state_dict', sd.get('model', sd)); " +
+        $"save_file({{k: v.contiguous() for k, v in sd.items()}}, '{Path.ChangeExtension(path, ".safetensors")}')";
 
     /// <summary>Parses header JSON whose data buffer is <paramref name="dataLength"/> bytes long.</summary>
     static (List<SafetensorsEntry>, Dictionary<string, string>) Parse(byte[] json, string path, long dataLength)

@@ -2,7 +2,7 @@ namespace Invariscope.Layout;
 
 /// <summary>
 /// The layout of a training run's folder: <c>config.json</c> (written first), <c>metrics.csv</c> and
-/// <c>metrics.json</c> (rewritten each epoch), <c>energy.json</c>, and per-epoch checkpoints
+/// <c>metrics.json</c> (rewritten each epoch) and their TensorBoard copy, <c>energy.json</c>, and per-epoch checkpoints
 /// <c>checkpoints/epoch_NNN.*</c>, where epoch 0 is the starting point. An epoch is complete once its sidecar JSON
 /// exists; it is written last, and every file is written to a temporary name and renamed, so a killed run never
 /// leaves a half-written file. The run's later stages live inside it: <see cref="Robustness"/> and
@@ -22,6 +22,8 @@ public sealed class RunLayout(string root)
     public string MetricsJson => Path.Combine(Root, "metrics.json");
     /// <summary>Train loss and accuracy at the start of finetuning (Ren et al.'s "energy").</summary>
     public string EnergyJson => Path.Combine(Root, "energy.json");
+    /// <summary>The training scalars per epoch as a TensorBoard event file (its name must hold "tfevents" for TensorBoard to read it).</summary>
+    public string TensorBoardEvents => Path.Combine(Root, "events.out.tfevents.invariscope");
     /// <summary>Written last, when the run has finished: its final epoch (an hp-ft run may stop before its plan's last).</summary>
     public string DonePath => Path.Combine(Root, "done.json");
     /// <summary>The checkpoints folder.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 
 namespace Invariscope.Runtime;
@@ -48,8 +49,12 @@ public static class Json
     public static JsonNode? ToNode<T>(T value) => JsonSerializer.SerializeToNode(value, Options);
 
     /// <summary>Parses <paramref name="text"/> into <typeparamref name="T"/>.</summary>
-    /// <exception cref="InvariscopeException">Not valid JSON of that shape, or <c>null</c>; the message names <paramref name="source"/>.</exception>
-    public static T Deserialize<T>(string text, string source)
+    /// <param name="text">The JSON.</param>
+    /// <param name="source">What the text is, for errors: a file, or the flag that gave the value.</param>
+    /// <param name="lines">Whether errors give the line (not for a text the program put together, such as a <c>--set</c>).</param>
+    /// <exception cref="InvariscopeException">Not valid JSON of that shape, or <c>null</c>; the message names <paramref name="source"/>
+    /// and, when a field is at fault, the field and what it must be (<see cref="Describe"/>).</exception>
+    public static T Deserialize<T>(string text, string source, bool lines = true)
     {
         try
         {
@@ -57,8 +62,60 @@ public static class Json
         }
         catch (JsonException e)
         {
-            throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}", e);
+            throw new InvariscopeException($"{source}: {Describe(e, lines)}", e);
         }
+    }
+
+    /// <summary>
+    /// A reading error in the words of a config: the field by its JSON path (<c>epochs</c>, <c>analysis.steps</c>,
+    /// <c>settings[0].lr</c>) and the value it must hold (<c>epochs: expected an integer (line 3)</c>), an unknown
+    /// field by name, else the serializer's own message with its position as a line. .NET type names and byte offsets
+    /// mean nothing to whoever wrote the file, so they never reach the message.
+    /// </summary>
+    public static string Describe(JsonException e, bool lines = true)
+    {
+        string message = e.Message.ReplaceLineEndings(" ");
+        string field = e.Path is null or "$" ? "" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
+        string where = lines && e.LineNumber is { } line ? $" (line {line + 1})" : "";
+        if (Regex.Match(message, @"could not be converted to (?<type>\S+?)\. Path:") is { Success: true } converted)
+            return $"{(field == "" ? "the document" : field)}: expected {Expected(FieldType(converted.Groups["type"].Value, field))}{where}";
+        if (Regex.Match(message, @"^The JSON property '(?<name>[^']*)' could not be mapped") is { Success: true } unknown)
+            return $"unknown field '{(field == "" ? unknown.Groups["name"].Value : field)}'{where}";
+        var position = Regex.Match(message, @"\s*(Path: .*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?$");
+        return position.Success ? $"{message[..position.Index].TrimEnd('.')}{(field == "" ? "" : $" (at {field})")}{where}" : message;
+    }
+
+    /// <summary>
+    /// The type a value at <paramref name="field"/> must have, given the type the serializer names: itself, except for
+    /// a record read through its constructor, where the serializer names the record; then its property of that JSON name.
+    /// </summary>
+    static string FieldType(string named, string field)
+    {
+        if (Expected(named) != "an object" || field == "") return named;
+        var type = AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(named)).FirstOrDefault(t => t is not null);
+        string name = Regex.Replace(field[(field.LastIndexOf('.') + 1)..], @"\[\d+\]$", "");
+        var property = type?.GetProperties().FirstOrDefault(p =>
+            (p.GetCustomAttributes(typeof(JsonPropertyNameAttribute), true).FirstOrDefault() as JsonPropertyNameAttribute)?.Name == name);
+        return property?.PropertyType.ToString() ?? named;
+    }
+
+    /// <summary>What a value of <paramref name="type"/> is, in a config's words: <c>int</c> is "an integer" (for typed flags too).</summary>
+    public static string Expected(Type type) => Expected(type.ToString());
+
+    /// <summary>What a .NET type holds, in JSON words: <c>System.Int32</c> is "an integer".</summary>
+    static string Expected(string type)
+    {
+        if (Regex.Match(type, @"^System\.Nullable`1\[(?<inner>.+)\]$") is { Success: true } nullable)
+            return $"{Expected(nullable.Groups["inner"].Value)} or null";
+        return type switch
+        {
+            "System.Int32" or "System.Int64" or "System.Int16" or "System.Byte" or "System.UInt32" or "System.UInt64" => "an integer",
+            "System.Double" or "System.Single" or "System.Decimal" => "a number",
+            "System.Boolean" => "true or false",
+            "System.String" => "a string",
+            _ when type.Contains("List`1", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal) => "a list",
+            _ => "an object",
+        };
     }
 
     /// <summary>Reading options for a JSON tree: a duplicate key is an error, as in <see cref="Options"/>.</summary>
@@ -69,7 +126,7 @@ public static class Json
     public static JsonNode? Parse(string text, string source)
     {
         try { return JsonNode.Parse(text, documentOptions: StrictDocument); }
-        catch (JsonException e) { throw new InvariscopeException($"{source}: {e.Message.ReplaceLineEndings(" ")}", e); }
+        catch (JsonException e) { throw new InvariscopeException($"{source}: {Describe(e)}", e); }
     }
 
     /// <summary>Writes <paramref name="value"/> to <paramref name="path"/> atomically (see <see cref="AtomicFile"/>).</summary>

@@ -49,19 +49,26 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
             log($"{s.Name}: " + string.Join(", ", new[] { s.Robustness ? null : "robustness off", s.Analyze ? null : "analysis off" }.OfType<string>()));
         ReportResult? report = null;
         CellKind? previous = null;
+        // the time left, from the measured time of the cells run so far (cells done before this run cost nothing)
+        var left = new TimeLeft();
+        var pending = Plan.Cells.Where(c => !cells.IsDone(c)).Select(c => c.Id).ToHashSet();
         foreach (var group in groups)
         {
             var first = group.First();
             if (previous is { } p && p != first.Kind) cells.Release(p); // free what the last stage kept for its next cell
             previous = first.Kind;
-            log($"[{++stage}/{groups.Count}] {Describe(first)}");
+            var eta = left.Describe(Plan.Cells.Where(c => pending.Contains(c.Id)).Select(Stage));
+            log($"[{++stage}/{groups.Count}] {Describe(first)}{(eta is null ? "" : $" ({eta})")}");
             var done = group.Select(cells.IsDone).ToList();
             if (first.Kind is not CellKind.Train && done.Count(d => d) is > 0 and var k) log($"  {k} of {done.Count} cells already done");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             foreach (var (cell, isDone) in group.Zip(done))
             {
                 cancel.ThrowIfCancellationRequested();
+                var cellClock = System.Diagnostics.Stopwatch.StartNew();
                 if (cells.Run(cell, cancel, isDone) is ReportResult r) report = r;
+                if (!isDone) left.Add(Stage(cell), cellClock.Elapsed.TotalSeconds);
+                pending.Remove(cell.Id);
             }
             var what = Stage(first);
             times[what] = times.GetValueOrDefault(what) + clock.Elapsed.TotalSeconds;

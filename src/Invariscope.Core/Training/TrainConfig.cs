@@ -78,10 +78,7 @@ public sealed record TrainConfig
     /// <summary>Parses and validates; <paramref name="source"/> names the file in errors.</summary>
     public static TrainConfig FromJson(string json, string source) => Parse(json, source).Validate(source);
 
-    static TrainConfig Parse(string json, string source)
-    {
-        return Json.Deserialize<TrainConfig>(json, source);
-    }
+    static TrainConfig Parse(string json, string source, bool lines = true) => Json.Deserialize<TrainConfig>(json, source, lines);
 
     /// <summary>Reads and validates a config file.</summary>
     /// <remarks>A run's config.json (the fields inside a <c>train</c> section, see <see cref="RunFiles.ConfigText"/>) is read as well.</remarks>
@@ -96,15 +93,18 @@ public sealed record TrainConfig
 
     /// <summary>
     /// Overrides one field by its JSON name from text (e.g. <c>lr</c>, <c>1e-4</c>); an unknown name or a value
-    /// of the wrong type is an error. Call <see cref="Validate"/> after the last override.
+    /// of the wrong type is an error that begins with <paramref name="given"/> (how the value was given, e.g.
+    /// <c>--epochs abc</c>; default <c>--set FIELD=VALUE</c>) and names the field and its type
+    /// (<c>--epochs abc: epochs: expected an integer</c>). Call <see cref="Validate"/> after the last override.
     /// </summary>
-    public TrainConfig With(string field, string value)
+    public TrainConfig With(string field, string value, string? given = null)
     {
+        given ??= $"--set {field}={value}";
         var node = System.Text.Json.Nodes.JsonNode.Parse(ToJson())!.AsObject();
         if (!node.ContainsKey(field))
-            throw new InvariscopeException($"unknown config field '{field}' (known: {string.Join(", ", node.Select(kv => kv.Key))})");
+            throw new InvariscopeException($"{given}: unknown config field '{field}' (known: {string.Join(", ", node.Select(kv => kv.Key))})");
         node[field] = ParseValue(value);
-        return Parse(node.ToJsonString(), $"--set {field}={value}");
+        return Parse(node.ToJsonString(), given, lines: false);
     }
 
     static System.Text.Json.Nodes.JsonNode? ParseValue(string value)

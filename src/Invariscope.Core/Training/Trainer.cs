@@ -53,6 +53,8 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
         // the sidecars are the record of what finished: metrics.json may lack the last epoch's row or hold one whose
         // checkpoint never committed (a kill between the two), so it is rebuilt from them
         var metrics = resume ? RunFiles.RebuildMetrics(run, epoch) : [];
+        // and so is the TensorBoard copy: a kill between an epoch's sidecar and its events left it an epoch short
+        if (resume) TensorBoardLog.Write(run, metrics, config.Task == "classification");
         using var loader = new DataLoader(train, trainTf, new LoaderOptions(config.BatchSize, Seed: config.Seed));
         for (; phaseIndex < phases.Count; phaseIndex++, phaseEpoch = 0, optimState = null)
         {
@@ -83,6 +85,7 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
                 RunFiles.WriteMetrics(run, metrics);
                 SaveEpoch(model, optimizer, epoch, phaseIndex, phaseEpoch, done || phaseEpoch == phase.Epochs, row);
                 bool cls = config.Task == "classification";
+                TensorBoardLog.Write(run, metrics, cls); // a copy of what the sidecar committed
                 log?.Invoke($"epoch {epoch} [{phase.Name}] train loss {row.TrainLoss:F4}" + (cls ? $" acc {row.TrainAcc:P1}" : "") +
                             (val is null ? "" : $" | val loss {row.ValLoss:F4}" + (cls ? $" acc {row.ValAcc:P1}" : "")) + $" | {row.ImagesPerSecond:F0} img/s");
             }

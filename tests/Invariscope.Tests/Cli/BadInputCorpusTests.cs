@@ -119,8 +119,8 @@ public class BadInputCorpusTests : IClassFixture<BadInputCorpusTests.TinyRun>
         string stderr = await stderrTask;
 
         Assert.True(child.ExitCode == 1, $"exit {child.ExitCode}: {stderr}");
-        // stderr also carries the progress bar (a terminal's, not an error): the error is the one line after it
-        var error = Assert.Single(stderr.Trim().Split('\n'), l => !l.StartsWith("evaluate ["));
+        // stderr also carries the progress bar (a log's lines, each after its time stamp): the error is the one line after it
+        var error = Assert.Single(stderr.Trim().Split('\n'), l => !System.Text.RegularExpressions.Regex.IsMatch(l, @"^\S+ \S+ evaluate \["));
         Assert.StartsWith("invariscope: error: ", error);
         Assert.DoesNotContain("   at ", stderr);
         Assert.Contains(dir.Path, stderr);

@@ -38,19 +38,20 @@ public class TrainCommandTests
     }
 
     [Theory]
-    [InlineData(new[] { "train", "--set", "nosuch=1" }, "nosuch")]
-    [InlineData(new[] { "train", "--epochs", "two" }, "epochs")]
-    [InlineData(new[] { "finetune" }, "needs 'init'")]
-    [InlineData(new[] { "finetune", "--init", "/nope/ckpt.safetensors" }, "/nope/ckpt.safetensors")]
-    [InlineData(new[] { "train", "--config", "/nope/exp.json" }, "/nope/exp.json")]
-    [InlineData(new[] { "train", "--data", "nosuchscheme:/x" }, "nosuchscheme")]
-    [InlineData(new[] { "train", "--data", "synthetic:shapes?size=16&n=64", "--val-data", "folder:/nope/val" }, "/nope/val")]
-    [InlineData(new[] { "train", "--preset", "mine" }, "--preset mine")]
-    public void BadInputIsOneLineAndExitsNonZero(string[] args, string mentioned)
+    // a command line the flags cannot take is a usage error (2); input that fails is 1
+    [InlineData(new[] { "train", "--set", "nosuch=1" }, "nosuch", 2)]
+    [InlineData(new[] { "train", "--epochs", "two" }, "epochs", 2)]
+    [InlineData(new[] { "finetune" }, "needs 'init'", 1)]
+    [InlineData(new[] { "finetune", "--init", "/nope/ckpt.safetensors" }, "/nope/ckpt.safetensors", 1)]
+    [InlineData(new[] { "train", "--config", "/nope/exp.json" }, "/nope/exp.json", 1)]
+    [InlineData(new[] { "train", "--data", "nosuchscheme:/x" }, "nosuchscheme", 1)]
+    [InlineData(new[] { "train", "--data", "synthetic:shapes?size=16&n=64", "--val-data", "folder:/nope/val" }, "/nope/val", 1)]
+    [InlineData(new[] { "train", "--preset", "mine" }, "--preset mine", 2)]
+    public void BadInputIsOneLineAndExitsNonZero(string[] args, string mentioned, int exit)
     {
         using var dir = new TestData.TempDir();
         var (code, _, stderr) = TestData.Cli([.. args, "--out", dir.File("run"), "--device", "cpu"]);
-        Assert.Equal(1, code);
+        Assert.Equal(exit, code);
         Assert.Contains(mentioned, stderr);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(dir.File("run")));             // nothing is created before every input is checked

@@ -47,10 +47,11 @@ public class FaultInjectionTests
         var init = Start(dir, "init").Weights(1);
         string a = dir.File("a"), b = dir.File("b");
         var points = FaultInjection.KillAtEachPoint(a, b, folder => Train(init, folder), dir.Path);
-        string[] files = ["config.json", "energy.json", "metrics.json", "metrics.csv", "epoch_N.safetensors", "epoch_N.optim.safetensors", "epoch_N.json", "done.json"];
+        string[] files = ["config.json", "energy.json", "metrics.json", "metrics.csv", "epoch_N.safetensors", "epoch_N.optim.safetensors", "epoch_N.json",
+            "events.out.tfevents.invariscope", "done.json"];
         Assert.Equal(files.SelectMany(f => FaultPoints.Steps.Select(s => $"{s}:{f}")).Order(), points.Order());
         var (all, exact) = ResultFiles.AssertSame(a, b);
-        Assert.Equal(3 * 2 + 2 + 5, all.Count); // epochs 0-2 (weights, sidecar), 2 optimiser states, 5 run files
+        Assert.Equal(3 * 2 + 2 + 6, all.Count); // epochs 0-2 (weights, sidecar), 2 optimiser states, 6 run files
         foreach (var f in all.Where(f => f.EndsWith(".safetensors", StringComparison.Ordinal)))
             Assert.Equal(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(b, f)));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(b, "metrics.csv")).Length - 1); // no row lost, none doubled

@@ -53,6 +53,12 @@ public class StudyCellsTests
         var (code, stdout, stderr) = TestData.Cli("study", configFile, "--out", whole, "--device", "cpu");
         Assert.True(code == 0, stderr);
         Assert.Contains("time by stage", stdout);
+        // every log line has its time stamp; each stage's header after the first cell ran says the time left
+        var log = stdout.Split('\n').TakeWhile(l => l != "").ToList();
+        Assert.All(log, l => Assert.Matches(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ", l));
+        var headers = log.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\S+ \S+ \[\d+/\d+\] ")).ToList();
+        Assert.DoesNotContain("left", headers[0]);
+        Assert.All(headers.Skip(1), h => Assert.Matches(@"\(((about \d+(\.\d)? (s|min|h)|under a second) left(, and [a-z, ]+ not timed yet)?|time left: [a-z, ]+ not timed yet)\)$", h));
 
         // The inversions on the pretrained model come first, before any run that starts from it exists; then the rest, shuffled.
         string[] first = ["train/pretrain", "inversion/pretrain/s0"];
