@@ -71,16 +71,13 @@ for array in jobs["submissions"][0]["arrays"]:
         m = re.search(r"^\[(\S+)\] " + re.escape(cell) + r": finished in ([0-9.]+) s", log, re.M)
         end[cell], own[cell] = stamp(m.group(1)), float(m.group(2))
 deps = {c["id"]: c["depends_on"] for c in plan["cells"]}
-slots = int(re.search(r"CPUTot=(\d+)", run(["scontrol", "show", "node"])).group(1))  # tasks of 1 CPU that fit at once
 
 
-def free_slot(cell, ready):
-    # the first moment at or after `ready` when fewer than `slots` other tasks ran: before it the task waited for a
-    # CPU, which a local run on as many cores would wait for too; after it, only for Slurm
-    for t in sorted([ready] + [end[c] for c in end if end[c] >= ready]):
-        if sum(1 for c in start if c != cell and start[c] <= t < end[c]) < slots:
-            return t
-    return ready
+def last_end_before(t):
+    # the latest moment before `t` at which a task finished (and so freed its CPU): a task that starts after
+    # waiting in the queue behind others is charged only for the gap after the CPU it got came free
+    ends = [e for e in end.values() if e <= t]
+    return max(ends) if ends else submitted
 
 
 array_of = {cell: array["cells"] for array in jobs["submissions"][0]["arrays"] for cell in array["cells"]}
@@ -91,7 +88,7 @@ for c in start:
     own_ready = max([end[d] for d in deps[c]], default=submitted)
     after = {d for m in array_of[c] for d in deps[m] if d not in array_of[c]}
     ready = max([end[d] for d in after], default=submitted)
-    latency.append((start[c] - max(ready, free_slot(c, ready))).total_seconds())
+    latency.append((start[c] - max(ready, last_end_before(start[c]))).total_seconds())
     waits.append((ready - own_ready).total_seconds())
 overhead = [(end[c] - start[c]).total_seconds() - own[c] for c in start]
 work_s = sum(own.values())
@@ -111,7 +108,7 @@ for c in own:
     kinds.setdefault(c.split("/")[0], []).append(own[c])
 print("cells' own time by kind in tasks: " + ", ".join(f"{k} {sum(v):.1f} s ({len(v)})" for k, v in kinds.items()))
 print(f"local 1 thread by stage: {local1_stages}")
-print(f"per cell, Slurm's latency (its array's dependencies done and a CPU free -> task start): {summary(latency)}")
+print(f"per cell, Slurm's latency (its array's dependencies done, and the last task before it finished -> task start): {summary(latency)}")
 print(f"per cell, waiting for the rest of its array's dependencies after its own were done: {summary(waits)}")
 print(f"per cell, process overhead (task start -> cell finished, minus the cell's own time): {summary(overhead)}")
 # Slurm alone, without our program: a chain of trivial jobs, each afterok on the one before
