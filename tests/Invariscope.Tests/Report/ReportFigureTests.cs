@@ -29,7 +29,7 @@ public class ReportFigureTests
         string path = Figures.PerLayer(dir.File("t_perlayer.png"), "Forgetting per layer", "forgetting", TwoCurves);
         Assert.Equal(dir.File("t_perlayer.png"), path);
         using SKBitmap b = ReportSamples.Decode(path);
-        Assert.Equal((Figures.Width, Figures.Height), (b.Width, b.Height));
+        ReportSamples.AssertSinglePanelSize(b);
         Assert.True(ReportSamples.InkFraction(b, 0, 0, b.Width, b.Height) > 0.04);
         // Two coloured series: the palette's blue and orange both occur.
         Assert.True(CountNear(b, new SKColor(0x00, 0x72, 0xB2)) > 300);
@@ -178,7 +178,7 @@ public class ReportFigureTests
             [.. Enumerable.Range(1, 5).Select(s => ReportSamples.Series("", 8, 0.6 - 0.05 * s, 0.8 - 0.08 * s))],
             ReportSamples.Series("std", 8, 0.02, 0.1));
         using SKBitmap b = ReportSamples.Decode(path);
-        Assert.Equal((Figures.BesideWidth, Figures.BesideHeight), (b.Width, b.Height));
+        Assert.Equal(Figures.PageWidth, b.Width);
         Assert.True(ReportSamples.DarkPixels(b, 400, 0, 1100, 40) > 300, "overall title missing");
         Assert.True(ReportSamples.InkFraction(b, 0, 60, b.Width / 2, b.Height) > 0.04, "left panel empty");
         Assert.True(ReportSamples.InkFraction(b, b.Width / 2, 60, b.Width, b.Height) > 0.03, "right panel empty");
@@ -194,7 +194,7 @@ public class ReportFigureTests
             [("a", [0.1, 0.2, 0.3], [0.3, 0.2, 0.1])]));
         foreach (SKBitmap b in new[] { e, s })
         {
-            Assert.Equal((Figures.Width, Figures.Height), (b.Width, b.Height));
+            ReportSamples.AssertSinglePanelSize(b);
             Assert.True(ReportSamples.InkFraction(b, 0, 0, b.Width, b.Height) > 0.03);
         }
     }

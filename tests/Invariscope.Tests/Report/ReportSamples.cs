@@ -48,6 +48,13 @@ internal static class ReportSamples
         return bitmap;
     }
 
+    /// <summary>A single-panel figure: the panel's size plus the title and a one-line legend below it.</summary>
+    public static void AssertSinglePanelSize(SKBitmap b)
+    {
+        Assert.Equal(Figures.Width, b.Width);
+        Assert.InRange(b.Height, Figures.Height + 30, Figures.Height + 90);
+    }
+
     /// <summary>Fraction of pixels in the rectangle that are not near-white.</summary>
     public static double InkFraction(SKBitmap b, int x0, int y0, int x1, int y1)
     {
