@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Invariscope.Runtime;
 using SkiaSharp;
 
@@ -8,7 +9,7 @@ namespace Invariscope.Report;
 /// Writes one figure twice from the same drawing code: <c>NAME.png</c> at the report's resolution and <c>NAME.svg</c>
 /// beside it (vector, text kept as text). Both are written atomically; the same input gives the same bytes.
 /// </summary>
-internal static class FigureFile
+internal static partial class FigureFile
 {
     /// <summary>The SVG written beside <paramref name="png"/>.</summary>
     public static string SvgPath(string png) => Path.ChangeExtension(png, ".svg");
@@ -53,6 +54,19 @@ internal static class FigureFile
         // The text names the embedded font's family; a viewer without DejaVu Sans falls back to a wide sans serif.
         string text = Encoding.UTF8.GetString(buffer.ToArray())
             .Replace("font-family=\"DejaVu Sans\"", "font-family=\"DejaVu Sans, Verdana, sans-serif\"", StringComparison.Ordinal);
-        return Encoding.UTF8.GetBytes(text);
+        return Encoding.UTF8.GetBytes(RenumberClips(text));
     }
+
+    /// <summary>
+    /// Skia numbers clip paths with a counter that runs over the whole process, so the same figure drawn twice would
+    /// differ in its ids: they are renumbered in order of appearance, and the same input gives the same bytes.
+    /// </summary>
+    static string RenumberClips(string svg)
+    {
+        var ids = new Dictionary<string, string>();
+        return ClipId().Replace(svg, m => ids.TryGetValue(m.Value, out var id) ? id : ids[m.Value] = $"clip{ids.Count + 1}");
+    }
+
+    [GeneratedRegex("\\bcl_[0-9a-f]+\\b")]
+    private static partial Regex ClipId();
 }

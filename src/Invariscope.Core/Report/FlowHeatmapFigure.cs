@@ -35,16 +35,15 @@ internal static class FlowHeatmapFigure
         Plot plot = Panel(m, $"{m.Setting}: pretrained → finetuned layer flow", limit, panelWidth, height);
         var grid = new PanelGrid(null, [plot], width, height) { Colors = new ColorScale(Colormap, -limit, limit, ScaleLabel) };
         grid.Save(path, settings);
-        int n = m.Layers.Count;
-        var cells = new Pixel[n, n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-                cells[i, j] = plot.GetPixel(new Coordinates(j, n - 1 - i));
-        return cells;
+        return CellCentres(plot, m.Layers.Count);
     }
 
     /// <summary>Several matrices side by side (up to three per row), one colour scale ±max|v| over all of them, one colour bar.</summary>
-    public static string Panels(string path, string title, IReadOnlyList<FlowMatrix> matrices, ReportSettings? settings = null)
+    public static string Panels(string path, string title, IReadOnlyList<FlowMatrix> matrices, ReportSettings? settings = null) =>
+        PanelsWithCells(path, title, matrices, settings).Path;
+
+    /// <summary><see cref="Panels"/>, and the layout-pixel centre of every cell of every matrix (<c>[k][i, j]</c>).</summary>
+    public static (string Path, Pixel[][,] Cells) PanelsWithCells(string path, string title, IReadOnlyList<FlowMatrix> matrices, ReportSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(matrices);
         double limit = SymmetricLimit([.. matrices.SelectMany(m => m.Values)]);
@@ -53,8 +52,18 @@ internal static class FlowHeatmapFigure
         int panelHeight = Math.Min(520, panelWidth + 40);
         var plots = matrices.Select(m => Panel(m, m.Setting, limit, panelWidth, panelHeight)).ToList();
         PlotStyle.YLabelOnFirstColumn(plots, columns);
-        return new PanelGrid(title, plots, PlotStyle.PageWidth, panelHeight, columns) { Colors = new ColorScale(Colormap, -limit, limit, ScaleLabel) }
+        new PanelGrid(title, plots, PlotStyle.PageWidth, panelHeight, columns) { Colors = new ColorScale(Colormap, -limit, limit, ScaleLabel) }
             .Save(path, settings);
+        return (path, [.. matrices.Select((m, k) => CellCentres(plots[k], m.Layers.Count))]);
+    }
+
+    static Pixel[,] CellCentres(Plot plot, int n)
+    {
+        var cells = new Pixel[n, n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                cells[i, j] = plot.GetPixel(new Coordinates(j, n - 1 - i));
+        return cells;
     }
 
     /// <summary>One heatmap panel with colours from −<paramref name="limit"/> to +<paramref name="limit"/>.</summary>
