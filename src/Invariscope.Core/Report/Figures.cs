@@ -92,8 +92,8 @@ public static partial class Figures
         EpochPanels(path, title, yLabel, [new EpochPanel("", series)], settings, ordered, Width);
 
     /// <summary>
-    /// Small multiples over epochs: one panel per entry (e.g. one per setting, lines = layers), all with the same y
-    /// axis, and one legend of the series names (a name keeps its colour in every panel).
+    /// Small multiples over epochs: one panel per entry (e.g. one per setting, lines = layers), all with the same x and
+    /// y axes, and one legend of the series names (a name keeps its colour in every panel).
     /// </summary>
     public static string EpochPanels(string path, string title, string yLabel, IReadOnlyList<EpochPanel> panels, ReportSettings? settings = null,
         bool ordered = false, int width = PageWidth, int columns = 0, (double lo, double hi)? yRange = null)
@@ -105,6 +105,17 @@ public static partial class Figures
         var plots = panels.Select(p => EpochPlot(p.Title, yLabel, p.Series, ColorOf, width / cols)).ToList();
         if (yRange is { } r) foreach (Plot p in plots) p.Axes.SetLimitsY(r.lo, r.hi);
         else PlotStyle.ShareY(plots);
+        // and one epoch axis: a panel whose series start later (validation has no epoch 0) is not stretched
+        var epochs = panels.SelectMany(p => p.Series.SelectMany(s => s.Epochs)).ToList();
+        if (plots.Count > 1 && epochs.Count > 0)
+        {
+            double pad = Math.Max(0.25, 0.04 * (epochs.Max() - epochs.Min()));
+            foreach (Plot p in plots)
+            {
+                PlotStyle.IntegerTicksBottom(p, epochs);
+                p.Axes.SetLimitsX(epochs.Min() - pad, epochs.Max() + pad);
+            }
+        }
         PlotStyle.YLabelOnFirstColumn(plots, cols);
         var legend = names.Where(n => !string.IsNullOrEmpty(n)).Select(n => new LegendEntry(
             n + (panels.SelectMany(p => p.Series).Where(s => s.Name == n).All(s => PlotStyle.NoFinitePoint(s.Epochs.Select(e => (double)e).ToArray(), s.Values)) ? " (no data)" : ""),

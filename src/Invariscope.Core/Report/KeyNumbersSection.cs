@@ -15,30 +15,35 @@ internal static class KeyNumbersSection
     public static void Write(HtmlPage page, StudyResults results, StudyStatisticsResult statistics)
     {
         var rows = new List<string[]>();
+        var poorRows = new HashSet<int>(); // rows whose inversions did not all converge: highlighted
         var scratch = results.Settings.FirstOrDefault(s => s.Task == "classification" && s.Strategy == "scratch");
         foreach (var s in results.Settings.Where(s => s.Task == "classification" && s.Robustness.Count > 0))
         {
             var last = s.Robustness[^1];
             var baseline = scratch is null || scratch == s || scratch.Robustness.Count == 0 ? null : scratch.Robustness[^1];
-            string Against(Func<EpochRobustness, double?> pick) =>
-                baseline is null || pick(baseline) is not double b ? "" : $"from scratch: {P(b)}";
-            rows.Add([s.Label, "test accuracy (ID), final epoch", P(last.Clean.Accuracy) + Spread(s, r => r.Clean.Accuracy), Against(r => r.Clean.Accuracy)]);
-            if (last.Ood is not null)
-                rows.Add([s.Label, "test accuracy (OOD)", P(last.Ood.Accuracy) + Spread(s, r => r.Ood?.Accuracy ?? double.NaN), Against(r => r.Ood?.Accuracy)]);
-            if (last.Cells.Count > 0)
-                rows.Add([s.Label, "mean corrupted accuracy", P(last.MeanCorruptedAccuracy) + Spread(s, r => r.MeanCorruptedAccuracy),
-                    Against(r => r.Cells.Count > 0 ? r.MeanCorruptedAccuracy : null)]);
+            // one row: the test set, the OOD set and the corruptions, each with its spread over seeds; the baseline alike
+            var parts = new List<(string name, Func<EpochRobustness, double?> pick)> { ("test", r => r.Clean.Accuracy) };
+            if (last.Ood is not null) parts.Add(("OOD", r => r.Ood?.Accuracy));
+            if (last.Cells.Count > 0) parts.Add(("corrupted", r => r.Cells.Count > 0 ? r.MeanCorruptedAccuracy : null));
+            string value = string.Join("; ", parts.Select(p => $"{p.name} {P(p.pick(last) ?? double.NaN)}{Spread(s, r => p.pick(r) ?? double.NaN)}"));
+            string against = s == scratch ? "the baseline of the others"
+                : baseline is null ? "" : "from scratch: " + string.Join("; ", parts.Select(p => $"{p.name} {P(p.pick(baseline) ?? double.NaN)}"));
+            rows.Add([s.Label, "accuracy at the final epoch", value, against]);
         }
         foreach (var s in statistics.Settings.Where(s => s.Floor is { Count: > 0 }))
         {
             double floor = s.Floor!.Average(r => r.Floor);
-            foreach (var (metric, value, above) in new[]
-                     {
-                         (MetricNames.Forgetting, s.Floor!.Average(r => r.Forgetting), s.Floor!.Average(r => r.ForgettingAboveFloor)),
-                         (MetricNames.Learning, s.Floor!.Average(r => r.Learning), s.Floor!.Average(r => r.LearningAboveFloor)),
-                     })
-                if (double.IsFinite(value))
-                    rows.Add([s.Label, $"{metric}, mean over layers, final epoch", F(value), $"noise floor {F(floor)}; above it {F(above)}"]);
+            double learning = s.Floor!.Average(r => r.Learning), forgetting = s.Floor!.Average(r => r.Forgetting);
+            rows.Add([s.Label, "learning and forgetting, mean over layers, final epoch", $"learning {F(learning)}; forgetting {F(forgetting)}",
+                $"noise floor {F(floor)} (epoch 0); above it: learning {F(learning - floor)}, forgetting {F(forgetting - floor)}"]);
+        }
+        foreach (var s in results.Settings.Where(s => s.Analysis is { Inversions.Count: > 0 }))
+        {
+            var worst = s.Analysis!.Inversions.GroupBy(d => d.Layer).MaxBy(g => g.Average(d => d.Median))!;
+            int poor = s.Analysis.Inversions.Count(d => d.ConvergedPoorly);
+            if (poor > 0) poorRows.Add(rows.Count);
+            rows.Add([s.Label, "inversion error: median relative error, worst layer", $"{F(worst.Average(d => d.Median))} ({worst.Key})",
+                $"not converged above {F(InversionDiagnostics.PoorMedian)}: {I(poor)} of {I(s.Analysis.Inversions.Count)} inversions"]);
         }
         foreach (var s in statistics.Settings)
         {
@@ -53,15 +58,16 @@ internal static class KeyNumbersSection
         if (rows.Count == 0) return;
         page.Heading("Key numbers", 2);
         page.Table(["setting", "quantity", "value", "read against"], rows,
-            "Final-epoch numbers with their baselines: a value is only news beyond these (seed ranges in brackets)");
+            "Final-epoch numbers and what to read them against: a value is only news beyond these (in brackets: the range over training seeds)",
+            (row, col) => col >= 2 && poorRows.Contains(row) ? "bad" : null);
     }
 
-    /// <summary>" [lo, hi] over seeds" for a setting with training seeds.</summary>
+    /// <summary>" [lo, hi]" over the training seeds of a setting that has them.</summary>
     static string Spread(SettingResults s, Func<EpochRobustness, double> pick)
     {
         if (s.Replicates is not { Count: > 1 } runs || runs.Any(r => r.Robustness.Count == 0)) return "";
         var v = runs.Select(r => pick(r.Robustness[^1])).ToList();
-        return $" [{P(v.Min())}, {P(v.Max())}] over {I(v.Count)} seeds";
+        return $" [{P(v.Min())}, {P(v.Max())}]";
     }
 
     static string Target(string target) => target switch

@@ -182,5 +182,6 @@ public sealed class StudyFigures(StudyResults results, StudyStatisticsResult sta
         _ => metric.Replace('_', ' '),
     };
 
-    static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+    /// <summary>The text with its first letter in upper case.</summary>
+    public static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -52,7 +52,7 @@ public static class StudyReport
         Figure(page, fig.Accuracy(), "Accuracy per epoch of the classification settings; panels share the y axis.");
         Figure(page, fig.ReconstructionLoss(), "Reconstruction settings: validation L1.");
         foreach (var metric in MetricNames.Compared)
-            Figure(page, fig.Dynamics(metric), $"{StudyFigures.Pretty(metric)} per layer over epochs, one panel per setting on one y axis; " +
+            Figure(page, fig.Dynamics(metric), $"{StudyFigures.Capital(StudyFigures.Pretty(metric))} per layer over epochs, one panel per setting on one y axis; " +
                    $"colour goes from the shallowest layer (dark) to the deepest (light).{MeasuredAt(results, metric)}");
 
         page.Heading("Robustness: corrupted accuracy and the std of forgetting", 2);
@@ -130,13 +130,17 @@ public static class StudyReport
     static void Files(HtmlPage page, StudyResults results)
     {
         page.Heading("Result files", 2);
+        bool study = File.Exists(new Layout.StudyLayout(results.Root).ConfigPath);
         page.List([
-            "statistics.json: findings, every correlation family, differences, noise floors (study folder)",
-            "hypotheses.csv: the hypothesis grid of every run and target, one row per distinct hypothesis, its duplicates in 'aliases'; hypotheses_pooled.csv: pooled over training seeds",
-            "per_layer.csv: every run's per-layer metrics stacked (columns setting and seed tell the runs apart)",
-            "NAME[/seed_S]/analysis/: results.json (with the inversion 'warnings'), per_layer.csv, flow.csv, aggregates.csv, inversions.csv",
-            "NAME[/seed_S]/metrics.csv and robustness/robustness.csv: training and robustness per epoch",
-            $"figures/: every figure of this page as PNG and SVG (source: {results.Root})",
+            .. study ? new[]
+            {
+                "statistics.json: findings, every correlation family, differences, noise floors",
+                "hypotheses.csv: the hypothesis grid of every run and target, one row per distinct hypothesis, its duplicates in 'aliases'; hypotheses_pooled.csv: pooled over training seeds",
+                "per_layer.csv: every run's per-layer metrics stacked (columns setting and seed tell the runs apart)",
+            } : [],
+            $"{(study ? "NAME[/seed_S]/" : "")}analysis/: results.json (with the inversion 'warnings'), per_layer.csv, flow.csv, aggregates.csv, inversions.csv",
+            $"{(study ? "NAME[/seed_S]/" : "")}metrics.csv and robustness/robustness.csv: training and robustness per epoch",
+            $"figures/ beside this page: every figure as PNG and SVG (the results: {results.Root})",
         ]);
     }
 }
