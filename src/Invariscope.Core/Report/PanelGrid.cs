@@ -101,11 +101,15 @@ internal sealed class PanelGrid(string? title, IReadOnlyList<Plot> panels, int w
         {
             PixelRect cell = Cell(i);
             var plotRect = new PixelRect(cell.Left, cell.Right, cell.Bottom, cell.Top + band);
+            // ScottPlot clears what it may draw on (to transparent: black in an SVG viewer), so it may draw on its own rectangle only
             canvas.Save();
-            canvas.ClipRect(new SKRect(cell.Left, cell.Top, cell.Right, cell.Bottom));
+            canvas.ClipRect(new SKRect(plotRect.Left, plotRect.Top, plotRect.Right, plotRect.Bottom));
             panels[i].Render(canvas, plotRect);
+            canvas.Restore();
             // centred over the panel's data area, as a plot's own title would be
             PixelRect data = panels[i].RenderManager.LastRender.DataRect;
+            canvas.Save();
+            canvas.ClipRect(new SKRect(cell.Left, cell.Top, cell.Right, cell.Bottom));
             string[] lines = titles[i].Split('\n');
             for (int k = 0; k < lines.Length && titles[i].Length > 0; k++)
                 canvas.DrawText(lines[k], (data.Left + data.Right) / 2, cell.Top + 4 + titleSize * (1.05f + 1.3f * k), SKTextAlign.Center, panelFont, panelInk);

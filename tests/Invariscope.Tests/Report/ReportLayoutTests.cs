@@ -41,6 +41,9 @@ public class ReportLayoutTests
         {
             using SKBitmap b = ReportSamples.Decode(png);
             Assert.Equal((b.Width, b.Height), Svg(png));
+            // opaque everywhere: a panel that cleared beyond its own rectangle (its title band) left it transparent in
+            // the PNG and black in the SVG
+            Assert.True(ReportSamples.TransparentPixels(b) == 0, $"{png} has transparent pixels");
         }
     }
 

@@ -69,6 +69,16 @@ internal static class ReportSamples
         return all == 0 ? 0 : (double)ink / all;
     }
 
+    /// <summary>Number of pixels that are not fully opaque.</summary>
+    public static int TransparentPixels(SKBitmap b)
+    {
+        int n = 0;
+        for (int y = 0; y < b.Height; y++)
+            for (int x = 0; x < b.Width; x++)
+                if (b.GetPixel(x, y).Alpha < 255) n++;
+        return n;
+    }
+
     /// <summary>Number of dark (text-like) pixels in the rectangle.</summary>
     public static int DarkPixels(SKBitmap b, int x0, int y0, int x1, int y1)
     {
