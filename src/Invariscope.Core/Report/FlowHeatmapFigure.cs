@@ -85,7 +85,8 @@ internal static class FlowHeatmapFigure
             for (int j = 0; j < n; j++)
             {
                 double v = m.Values[i][j];
-                var cell = plot.Add.Rectangle(j - 0.5, j + 0.5, n - 1 - i - 0.5, n - 1 - i + 0.5);
+                const double h = 0.502; // a hair over half a cell, so that antialiasing leaves no seam between neighbours
+                var cell = plot.Add.Rectangle(j - h, j + h, n - 1 - i - h, n - 1 - i + h);
                 cell.FillColor = double.IsFinite(v) ? colormap.GetColor(Math.Clamp((v + limit) / (2 * limit), 0, 1)) : Color.FromHex("#D0D0D0");
                 cell.LineWidth = 0;
             }

@@ -52,8 +52,9 @@ internal sealed class PanelGrid(string? title, IReadOnlyList<Plot> panels, int w
         float room = width - (Colors is null ? 0 : ColorBarWidth);
         float cellWidth = room / Columns;
         int row = index / Columns, column = index % Columns;
-        float left = column * cellWidth, top = TitleHeight + row * panelHeight;
-        return new PixelRect(left, left + cellWidth, top + panelHeight, top);
+        // whole pixels: a fractional edge leaves an antialiased hairline of what the panel clears (black in an SVG)
+        float left = MathF.Round(column * cellWidth), right = MathF.Round((column + 1) * cellWidth), top = TitleHeight + row * panelHeight;
+        return new PixelRect(left, right, top + panelHeight, top);
     }
 
     /// <summary>
