@@ -11,6 +11,19 @@ public sealed record InversionDiagnostics(
     [property: JsonPropertyName("max")] double Max,
     [property: JsonPropertyName("mean")] double Mean)
 {
+    /// <summary>
+    /// Median relative error above which an inversion "did not converge well": its images do not yet reproduce the
+    /// layer's representation of the probe images, so its STIR values mix change with inversion error (the noise floor grows with it).
+    /// </summary>
+    public const double PoorMedian = 0.3;
+
+    /// <summary>Whether the median relative error is above <see cref="PoorMedian"/>.</summary>
+    [JsonIgnore] public bool ConvergedPoorly => Median > PoorMedian;
+
+    /// <summary>The warning the analysis logs for a poorly converged inversion (and writes to results.json's <c>warnings</c>).</summary>
+    [JsonIgnore] public string Warning => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"inversion on {Model} at {Layer}, seed {Seed}, did not converge well: median relative error {Median:F3} (max {Max:F3}); consider more --steps");
+
     /// <summary>Summarises per-image errors.</summary>
     public static InversionDiagnostics Of(string model, int seed, string layer, double[] errors)
     {

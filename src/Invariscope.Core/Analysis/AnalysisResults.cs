@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Serialization;
 using Invariscope.Layout;
 using Invariscope.Runtime;
+using Invariscope.Training;
 
 namespace Invariscope.Analysis;
 
@@ -53,6 +53,12 @@ public sealed record AnalysisResults(
     [property: JsonPropertyName("checkpoints")] IReadOnlyList<CheckpointResult> Checkpoints,
     [property: JsonPropertyName("inversions")] IReadOnlyList<InversionDiagnostics> Inversions)
 {
+    /// <summary>
+    /// The warnings of the inversions that did not converge well (<see cref="InversionDiagnostics.ConvergedPoorly"/>),
+    /// as the analysis logged them: written into results.json so that the report, which reads only result files, shows them.
+    /// </summary>
+    [JsonPropertyName("warnings")] public IReadOnlyList<string> Warnings => [.. Inversions.Where(d => d.ConvergedPoorly).Select(d => d.Warning)];
+
     /// <summary>The last checkpoint by epoch (one without an epoch counts as last).</summary>
     [JsonIgnore] public CheckpointResult Final => Checkpoints.OrderBy(c => c.Epoch ?? int.MaxValue).Last();
 
@@ -132,28 +138,44 @@ public sealed record AnalysisResults(
         return a;
     }
 
-    static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+    static string F(double v) => Csv.Number(v);
+
+    /// <summary>The header of per_layer.csv (also of the study's stacked per_layer.csv).</summary>
+    public const string PerLayerCsvHeader = RunIdentity.CsvHeader + ",checkpoint,epoch,layer,metric,mean,std,seeds,lower95,upper95";
+
+    /// <summary>The rows of per_layer.csv, each after <paramref name="id"/>'s setting and seed (the study stacks them).</summary>
+    public IEnumerable<string> PerLayerRows(RunIdentity id)
+    {
+        foreach (var c in Checkpoints)
+            foreach (var (metric, s) in c.PerLayer)
+                for (int l = 0; l < Layers.Count; l++)
+                    yield return id.CsvPrefix + Csv.Row(c.Checkpoint, Csv.Integer(c.Epoch), Layers[l], metric, F(s.Mean[l]), F(s.Std[l]), Csv.Integer(s.Seeds),
+                        s.Lower is null ? "" : F(s.Lower[l]), s.Upper is null ? "" : F(s.Upper[l]));
+    }
 
     void Write(AnalysisLayout folder)
     {
-        var perLayer = new StringBuilder("checkpoint,epoch,layer,metric,mean,std,seeds,lower95,upper95\n");
-        var flow = new StringBuilder("checkpoint,epoch,pretrained_layer,finetuned_layer,mean,std\n");
-        var aggregates = new StringBuilder("checkpoint,epoch,metric,range,from,to,mean,std,min,max\n");
+        // every table starts with the setting and training seed of the run analysed, so a study's tables stack
+        var id = RunIdentity.OfFinetuned(Settings.Finetuned);
+        var perLayer = new StringBuilder(PerLayerCsvHeader + "\n");
+        foreach (var row in PerLayerRows(id)) perLayer.Append(row).Append('\n');
+        var flow = new StringBuilder(RunIdentity.CsvHeader + ",checkpoint,epoch,pretrained_layer,finetuned_layer,mean,std\n");
+        var aggregates = new StringBuilder(RunIdentity.CsvHeader + ",checkpoint,epoch,metric,range,from,to,mean,std,min,max\n");
         foreach (var c in Checkpoints)
         {
-            foreach (var (metric, s) in c.PerLayer)
-                for (int l = 0; l < Layers.Count; l++)
-                    perLayer.Append($"{c.Checkpoint},{c.Epoch},{Layers[l]},{metric},{F(s.Mean[l])},{F(s.Std[l])},{s.Seeds},{(s.Lower is null ? "" : F(s.Lower[l]))},{(s.Upper is null ? "" : F(s.Upper[l]))}\n");
             if (c.FlowMean is not null)
                 for (int i = 0; i < Layers.Count; i++)
                     for (int j = 0; j < Layers.Count; j++)
-                        flow.Append($"{c.Checkpoint},{c.Epoch},{Layers[i]},{Layers[j]},{F(c.FlowMean[i][j])},{F(c.FlowStd![i][j])}\n");
+                        flow.Append(id.CsvPrefix).Append(Csv.Row(c.Checkpoint, Csv.Integer(c.Epoch), Layers[i], Layers[j], F(c.FlowMean[i][j]), F(c.FlowStd![i][j]))).Append('\n');
             foreach (var (metric, list) in c.Aggregates)
                 foreach (var a in list)
-                    aggregates.Append($"{c.Checkpoint},{c.Epoch},{metric},{a.Range},{a.From},{a.To},{F(a.Mean)},{F(a.Std)},{F(a.Min)},{F(a.Max)}\n");
+                    aggregates.Append(id.CsvPrefix).Append(Csv.Row(c.Checkpoint, Csv.Integer(c.Epoch), metric, a.Range, Csv.Integer(a.From), Csv.Integer(a.To),
+                        F(a.Mean), F(a.Std), F(a.Min), F(a.Max))).Append('\n');
         }
-        var inversions = new StringBuilder("model,seed,layer,median_rel_error,max_rel_error,mean_rel_error\n");
-        foreach (var d in Inversions) inversions.Append($"{d.Model},{d.Seed},{d.Layer},{F(d.Median)},{F(d.Max)},{F(d.Mean)}\n");
+        // stir_seed: the inversion's seed (the setting's training seed is the seed column)
+        var inversions = new StringBuilder(RunIdentity.CsvHeader + ",model,stir_seed,layer,median_rel_error,max_rel_error,mean_rel_error,converged_poorly\n");
+        foreach (var d in Inversions)
+            inversions.Append(id.CsvPrefix).Append(Csv.Row(d.Model, Csv.Integer(d.Seed), d.Layer, F(d.Median), F(d.Max), F(d.Mean), Csv.Bool(d.ConvergedPoorly))).Append('\n');
         AtomicFile.WriteText(folder.PerLayerCsv, perLayer.ToString());
         AtomicFile.WriteText(folder.FlowCsv, flow.ToString());
         AtomicFile.WriteText(folder.AggregatesCsv, aggregates.ToString());

@@ -247,10 +247,10 @@ public sealed partial class InvarianceAnalysis(AnalysisSettings settings, Analys
 
     readonly HashSet<InversionDiagnostics> _warned = [];
 
-    /// <summary>Warns once per inversion (the shared inversions on p come back for every checkpoint).</summary>
+    /// <summary>Warns once per inversion (the shared inversions on p come back for every checkpoint); results.json keeps the same warnings.</summary>
     void Warn(IEnumerable<InversionDiagnostics> diagnostics)
     {
-        foreach (var d in diagnostics.Where(d => d.Median > 0.3 && _warned.Add(d)))
-            log?.Invoke($"warning: inversion on {d.Model} at {d.Layer}, seed {d.Seed}, did not converge well: median relative error {d.Median:F3} (max {d.Max:F3}); consider more --steps");
+        foreach (var d in diagnostics.Where(d => d.ConvergedPoorly && _warned.Add(d)))
+            log?.Invoke($"warning: {d.Warning}");
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Invariscope.Data;
@@ -73,7 +72,7 @@ public static class RunRobustness
     {
         AtomicFile.RemoveStale(run.Robustness.Root);
         var all = Read(run);
-        WriteCsv(run.Robustness, all);
+        WriteCsv(run, all);
         return all;
     }
 
@@ -140,15 +139,17 @@ public static class RunRobustness
     static Func<string, string> Canonical(RobustnessLayout layout) =>
         saved => Json.Serialize(Json.Deserialize<RobustnessSettings>(saved, layout.SettingsPath));
 
-    static void WriteCsv(RobustnessLayout layout, IReadOnlyList<EpochRobustness> rows)
+    /// <summary>robustness.csv: one row per epoch, after the run's setting and seed (<see cref="RunIdentity"/>).</summary>
+    static void WriteCsv(RunLayout run, IReadOnlyList<EpochRobustness> rows)
     {
-        static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        static string F(double v) => Csv.Number(v);
+        var id = RunIdentity.Of(run);
         var sevs = rows.SelectMany(r => r.AccuracyBySeverity.Keys).Distinct().Order().ToList();
-        var sb = new StringBuilder("epoch,clean_acc,ood_acc,mean_corrupted_acc," + string.Concat(sevs.Select(s => $"severity{s}_acc,")) + "clean_loss,mean_corrupted_loss\n");
+        var sb = new StringBuilder(RunIdentity.CsvHeader + ",epoch,clean_acc,ood_acc,mean_corrupted_acc," + string.Concat(sevs.Select(s => $"severity{s}_acc,")) + "clean_loss,mean_corrupted_loss\n");
         foreach (var r in rows)
-            sb.Append($"{r.Epoch},{F(r.Clean.Accuracy)},{(r.Ood is null ? "" : F(r.Ood.Accuracy))},{F(r.MeanCorruptedAccuracy)},")
+            sb.Append(id.CsvPrefix).Append($"{r.Epoch},{F(r.Clean.Accuracy)},{(r.Ood is null ? "" : F(r.Ood.Accuracy))},{F(r.MeanCorruptedAccuracy)},")
               .Append(string.Concat(sevs.Select(s => (r.AccuracyBySeverity.TryGetValue(s, out var v) ? F(v) : "") + ",")))
               .Append($"{F(r.Clean.Loss)},{F(r.MeanCorruptedLoss)}\n");
-        AtomicFile.WriteText(layout.Csv, sb.ToString());
+        AtomicFile.WriteText(run.Robustness.Csv, sb.ToString());
     }
 }

@@ -4,9 +4,9 @@ namespace Invariscope.Layout;
 /// The layout of a study folder: <c>study.json</c> (the resolved config), <c>pretrain/</c> (the optional pretraining
 /// run), <c>inversions/</c> (inversions on p shared between runs), one run folder per setting, <c>NAME/</c>, or per
 /// training seed, <c>NAME/seed_S/</c> (each with its <c>robustness/</c> and <c>analysis/</c>, see
-/// <see cref="RunLayout"/>), <c>statistics.json</c> and <c>report/</c>.
+/// <see cref="RunLayout"/>), <c>statistics.json</c> with its tables (<c>per_layer.csv</c>, <c>hypotheses.csv</c>, <c>hypotheses_pooled.csv</c>), and <c>report/</c>.
 /// </summary>
-public sealed class StudyLayout(string root)
+public sealed partial class StudyLayout(string root)
 {
     /// <summary>Folder of the pretraining run; no setting may take this name.</summary>
     public const string PretrainName = "pretrain";
@@ -17,6 +17,12 @@ public sealed class StudyLayout(string root)
     public string ConfigPath => Path.Combine(Root, "study.json");
     /// <summary>The correlations, tests and findings of the study.</summary>
     public string StatisticsPath => Path.Combine(Root, "statistics.json");
+    /// <summary>Every run's per_layer.csv stacked (one header; the setting and seed columns tell the runs apart).</summary>
+    public string PerLayerCsv => Path.Combine(Root, "per_layer.csv");
+    /// <summary>The hypothesis grid of every run and target, one row per distinct hypothesis with its duplicates named.</summary>
+    public string HypothesesCsv => Path.Combine(Root, "hypotheses.csv");
+    /// <summary>The grid pooled over training seeds, one row per distinct pooled hypothesis.</summary>
+    public string PooledHypothesesCsv => Path.Combine(Root, "hypotheses_pooled.csv");
     /// <summary>The HTML report's folder.</summary>
     public string ReportDir => Path.Combine(Root, "report");
     /// <summary>The shared cache of inversions on p (see <c>InversionCache</c>).</summary>
@@ -48,4 +54,21 @@ public sealed class StudyLayout(string root)
 
     /// <summary>A run's folder relative to the study: <c>NAME</c>, or <c>NAME/seed_S</c> for training seed S.</summary>
     public static string RunDir(string setting, int? seed) => seed is int k ? $"{setting}/seed_{k}" : setting;
+
+    /// <summary>
+    /// The setting a run folder belongs to when it is a study's: <c>NAME</c> for <c>STUDY/NAME/</c> and for
+    /// <c>STUDY/NAME/seed_S/</c> (a study folder holds study.json), <c>pretrain</c> for the pretraining run; null for
+    /// a run outside a study.
+    /// </summary>
+    public static string? SettingOf(string runRoot)
+    {
+        var run = new DirectoryInfo(Path.GetFullPath(runRoot));
+        if (run.Parent is { } parent && File.Exists(new StudyLayout(parent.FullName).ConfigPath)) return run.Name;
+        if (SeedFolder().IsMatch(run.Name) && run.Parent?.Parent is { } study && File.Exists(new StudyLayout(study.FullName).ConfigPath))
+            return run.Parent.Name;
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^seed_[0-9]+$")]
+    private static partial System.Text.RegularExpressions.Regex SeedFolder();
 }

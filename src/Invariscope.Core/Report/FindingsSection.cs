@@ -1,9 +1,9 @@
-using System.Globalization;
 using Invariscope.Study;
+using static Invariscope.Report.Numbers;
 
 namespace Invariscope.Report;
 
-/// <summary>The report's opening (the findings with their verdicts and rules) and its tables over training seeds.</summary>
+/// <summary>The report's opening (the findings with their verdicts; their rules folded below) and its tables over training seeds.</summary>
 public static class FindingsSection
 {
     /// <summary>The findings table and a one-line count of verdicts; nothing when the study tests no claim.</summary>
@@ -18,7 +18,8 @@ public static class FindingsSection
             rows.Select(f => new[] { f.Claim, string.Join(" vs ", f.Settings), f.Measure, F(f.Value), Interval(f), f.Verdict }),
             "The paper's claims tested on this study",
             (row, col) => col == 5 ? rows[row].Verdict switch { Verdict.Reproduced => "sig", Verdict.NotReproduced => "bad", _ => null } : null);
-        page.Table(["finding", "rule", "what the rule saw"], rows.Select(f => new[] { f.Id, f.Rule, f.Detail }), "Rules and the numbers behind each verdict");
+        page.Folded("The rule behind each verdict, and the numbers it saw", p =>
+            p.Table(["finding", "rule", "what the rule saw"], rows.Select(f => new[] { f.Id, f.Rule, f.Detail }), null));
     }
 
     /// <summary>The findings as a Markdown table (for a README or a paper's notes).</summary>
@@ -39,24 +40,26 @@ public static class FindingsSection
     public static string Interval(Finding f) =>
         double.IsFinite(f.Lower) && double.IsFinite(f.Upper) ? $"[{F(f.Lower)}, {F(f.Upper)}] ({f.Interval})" : f.Interval;
 
-    /// <summary>Per setting over training seeds: the pooled grid's headline and best hypotheses, and the noise floors.</summary>
-    public static void Seeds(HtmlPage page, StudyStatisticsResult statistics)
+    /// <summary>A setting over training seeds: the pooled grid's headline and best hypotheses, and its baselines (tables folded).</summary>
+    public static void Seeds(HtmlPage page, SettingStatistics s)
     {
-        foreach (var s in statistics.Settings.Where(s => s.Pooled is { Count: > 0 }))
-            foreach (var f in s.Pooled!)
+        foreach (var f in s.Pooled ?? [])
+        {
+            page.Paragraph($"Target {f.Target}, pooled over {f.Seeds} training seeds (correlations within each seed, then combined): " +
+                           $"{f.Tested} distinct hypotheses; {f.RobustCount} robust (first-difference permutation p survives Holm, and in at least " +
+                           $"{f.RequiredSeeds} of {f.Seeds} seeds the sign holds and the trivial baselines are beaten; rule '{f.Rule}').");
+            var rows = (f.Headline is null ? [] : new[] { f.Headline }).Concat(f.Hypotheses.Where(h => h.Id != f.Headline?.Id).Take(10)).ToList();
+            page.Folded($"{s.Label}, {f.Target}: the headline and the 10 best pooled hypotheses, and the trivial baselines", p =>
             {
-                page.Paragraph($"{s.Label}, target {f.Target}, pooled over {f.Seeds} training seeds (correlations within each seed, then combined): " +
-                               $"{f.Tested} distinct hypotheses; {f.RobustCount} robust (first-difference permutation p survives Holm, and in at least " +
-                               $"{f.RequiredSeeds} of {f.Seeds} seeds the sign holds and the trivial baselines are beaten; rule '{f.Rule}').");
-                var rows = (f.Headline is null ? [] : new[] { f.Headline }).Concat(f.Hypotheses.Where(h => h.Id != f.Headline?.Id).Take(10)).ToList();
-                page.Table(["hypothesis", "r per seed", "pooled r", "p_diff", "p_diff (Holm)", "same sign", "beat baselines", "Holm per seed", "robust"],
+                p.Table(["hypothesis", "r per seed", "pooled r", "p_diff", "p_diff (Holm)", "same sign", "beat baselines", "Holm per seed", "robust"],
                     rows.Select((h, i) => new[] { (i == 0 && f.Headline is not null ? "headline: " : "") + h.Id,
                         string.Join(", ", h.PerSeedR.Select(F)), F(h.PooledR), G(h.PDiff), G(h.PDiffHolm),
                         $"{h.SameSign}/{f.Seeds}", $"{h.BeatBaselines}/{f.Seeds}", $"{h.SignificantHolm}/{f.Seeds}", h.Robust ? "yes" : "no" }),
                     $"{s.Label}: pooled over training seeds, {f.Target}", (row, _) => rows[row].Robust ? "sig" : null);
-                page.Table(["baseline", "r per seed", "pooled r"], f.Baselines.Select(b => new[] { b.Name, string.Join(", ", b.PerSeedR.Select(F)), F(b.PooledR) }),
+                p.Table(["baseline", "r per seed", "pooled r"], f.Baselines.Select(b => new[] { b.Name, string.Join(", ", b.PerSeedR.Select(F)), F(b.PooledR) }),
                     $"{s.Label}: trivial predictors of {f.Target} per seed");
-            }
+            });
+        }
     }
 
     /// <summary>The noise floor per layer and the final learning and forgetting, raw and above it.</summary>
@@ -69,6 +72,4 @@ public static class FindingsSection
             "Noise floor: at epoch 0 the model is p itself, so what STIR measures there is inversion error, not change");
     }
 
-    static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
-    static string G(double v) => double.IsNaN(v) ? "n/a" : v.ToString("G3", CultureInfo.InvariantCulture);
 }

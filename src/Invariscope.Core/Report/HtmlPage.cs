@@ -1,57 +1,63 @@
 using Invariscope.Runtime;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Invariscope.Report;
 
 /// <summary>
-/// Builds one self-contained HTML report page: inline CSS, figures embedded as base64 PNG data URIs, no scripts
-/// and no references to the network, so the single file can be mailed or archived as is. All text is HTML-escaped.
+/// Builds one self-contained HTML report page: inline CSS, figures embedded as base64 PNG data URIs (each linked to
+/// the SVG written beside it), no scripts and no references to the network, so the single file can be mailed or
+/// archived as is. Second-level headings get anchors and a table of contents (<see cref="Contents"/>); tables reflow
+/// into one card per row on a narrow screen. All text is HTML-escaped.
 /// Calls chain: <c>new HtmlPage("t").Heading("h", 2).Paragraph("p").Figure("f.png", "caption").Save("r.html")</c>.
 /// </summary>
-public sealed class HtmlPage
+public sealed partial class HtmlPage
 {
-    private const string Css = """
-        body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #222; background: #fff;
-               max-width: 1100px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
-        h1 { font-size: 1.8em; border-bottom: 2px solid #ddd; padding-bottom: .3em; }
-        h2 { font-size: 1.4em; margin-top: 1.8em; border-bottom: 1px solid #eee; padding-bottom: .2em; }
-        h3 { font-size: 1.15em; margin-top: 1.4em; }
-        figure { margin: 1.2em 0; text-align: center; }
-        figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-        figcaption { font-size: .92em; color: #555; margin-top: .4em; }
-        .row { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
-        .row figure { flex: 1 1 0; min-width: 280px; margin: .6em 0; }
-        table { border-collapse: collapse; margin: 1em 0; font-size: .92em; }
-        caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: .4em; }
-        th, td { border: 1px solid #bbb; padding: .3em .6em; text-align: left; vertical-align: top; }
-        th { background: #f2f2f2; }
-        tr:nth-child(even) td { background: #fafafa; }
-        td.sig, tr:nth-child(even) td.sig { font-weight: bold; background: #d8f0d8; }
-        td.bad, tr:nth-child(even) td.bad { font-weight: bold; background: #f6dcdc; }
-        pre { background: #f6f6f6; border: 1px solid #ddd; padding: .8em; overflow-x: auto; font-size: .88em; }
-        """;
+    private const string ContentsMarker = "<!--contents-->";
 
     private readonly string title;
+    private readonly string? folder;
     private readonly StringBuilder body = new();
+    private readonly List<(string id, string text)> sections = [];
 
-    /// <summary>Starts a page; <paramref name="title"/> becomes the document title and the first heading.</summary>
+    /// <summary>Starts a page; <paramref name="title"/> becomes the document title and its only first-level heading.</summary>
     /// <param name="title">Page title (escaped).</param>
-    public HtmlPage(string title)
+    /// <param name="folder">Where the page will be saved: links to the figures' SVG files are relative to it (null: to the PNG's folder).</param>
+    public HtmlPage(string title, string? folder = null)
     {
         ArgumentNullException.ThrowIfNull(title);
         this.title = title;
+        this.folder = folder is null ? null : Path.GetFullPath(folder);
         Heading(title, 1);
     }
 
-    /// <summary>Adds a heading.</summary>
+    /// <summary>Adds a heading; a second-level one gets an anchor (its id, from its text) and an entry in the table of contents.</summary>
     /// <param name="text">Heading text (escaped).</param>
     /// <param name="level">1..6; values outside are clamped.</param>
     /// <returns>This page.</returns>
     public HtmlPage Heading(string text, int level)
     {
         int h = Math.Clamp(level, 1, 6);
-        body.Append("<h").Append(h).Append('>').Append(Escape(text)).Append("</h").Append(h).Append(">\n");
+        body.Append("<h").Append(h);
+        if (h == 2)
+        {
+            string id = UniqueId(text);
+            sections.Add((id, text));
+            body.Append(" id=\"").Append(id).Append('"');
+        }
+        body.Append('>').Append(Escape(text)).Append("</h").Append(h).Append(">\n");
+        return this;
+    }
+
+    /// <summary>The ids of the second-level headings, in order (the anchors of the table of contents).</summary>
+    public IReadOnlyList<string> Anchors => [.. sections.Select(s => s.id)];
+
+    /// <summary>Marks where the table of contents goes: a list of links to every second-level heading of the page, filled in when the page is rendered.</summary>
+    /// <returns>This page.</returns>
+    public HtmlPage Contents()
+    {
+        body.Append(ContentsMarker).Append('\n');
         return this;
     }
 
@@ -64,7 +70,42 @@ public sealed class HtmlPage
         return this;
     }
 
-    /// <summary>Embeds a PNG (its bytes, as a base64 data URI) with a caption.</summary>
+    /// <summary>Adds a highlighted note (a caveat the reader must not miss), with an optional list of details.</summary>
+    /// <param name="text">The note (escaped).</param>
+    /// <param name="items">Lines listed under it (escaped).</param>
+    /// <returns>This page.</returns>
+    public HtmlPage Note(string text, IEnumerable<string>? items = null)
+    {
+        body.Append("<div class=\"note\"><p>").Append(Escape(text)).Append("</p>");
+        var list = items?.ToList() ?? [];
+        if (list.Count > 0) body.Append(ListHtml(list));
+        body.Append("</div>\n");
+        return this;
+    }
+
+    /// <summary>Adds a bulleted list.</summary>
+    /// <param name="items">The items (escaped).</param>
+    /// <returns>This page.</returns>
+    public HtmlPage List(IEnumerable<string> items)
+    {
+        body.Append(ListHtml(items)).Append('\n');
+        return this;
+    }
+
+    /// <summary>Adds content that stays folded until the reader opens it (a long table behind a figure).</summary>
+    /// <param name="summary">What is folded (escaped).</param>
+    /// <param name="content">Adds the folded content to this page.</param>
+    /// <returns>This page.</returns>
+    public HtmlPage Folded(string summary, Action<HtmlPage> content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        body.Append("<details><summary>").Append(Escape(summary)).Append("</summary>\n");
+        content(this);
+        body.Append("</details>\n");
+        return this;
+    }
+
+    /// <summary>Embeds a PNG (its bytes, as a base64 data URI) with a caption; the image links to the SVG beside it when there is one.</summary>
     /// <param name="pngPath">PNG file to embed; read now.</param>
     /// <param name="caption">Caption (escaped); also the image's alt text.</param>
     /// <returns>This page.</returns>
@@ -86,7 +127,7 @@ public sealed class HtmlPage
         return this;
     }
 
-    /// <summary>Adds a table; every cell is escaped.</summary>
+    /// <summary>Adds a table; every cell is escaped and carries its column's name (shown beside it when the table reflows on a narrow screen).</summary>
     /// <param name="header">Column names.</param>
     /// <param name="rows">Rows of cells; a row may be shorter than the header (missing cells stay empty).</param>
     /// <param name="caption">Optional table caption.</param>
@@ -97,7 +138,7 @@ public sealed class HtmlPage
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(rows);
-        body.Append("<table>\n");
+        body.Append("<div class=\"table\"><table>\n");
         if (!string.IsNullOrEmpty(caption)) body.Append("<caption>").Append(Escape(caption)).Append("</caption>\n");
         body.Append("<thead><tr>");
         foreach (string h in header) body.Append("<th>").Append(Escape(h)).Append("</th>");
@@ -110,13 +151,15 @@ public sealed class HtmlPage
             for (int c = 0; c < columns; c++)
             {
                 string? cls = cellClass?.Invoke(r, c);
-                body.Append(string.IsNullOrEmpty(cls) ? "<td>" : $"<td class=\"{Escape(cls)}\">");
-                body.Append(c < row.Length ? Escape(row[c]) : "").Append("</td>");
+                body.Append("<td");
+                if (c < header.Length) body.Append(" data-label=\"").Append(Escape(header[c])).Append('"');
+                if (!string.IsNullOrEmpty(cls)) body.Append(" class=\"").Append(Escape(cls)).Append('"');
+                body.Append('>').Append(c < row.Length ? Escape(row[c]) : "").Append("</td>");
             }
             body.Append("</tr>\n");
             r++;
         }
-        body.Append("</tbody>\n</table>\n");
+        body.Append("</tbody>\n</table></div>\n");
         return this;
     }
 
@@ -137,8 +180,8 @@ public sealed class HtmlPage
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<title>").Append(Escape(title)).Append("</title>\n")
-            .Append("<style>\n").Append(Css).Append("\n</style>\n</head>\n<body>\n")
-            .Append(body)
+            .Append("<style>\n").Append(HtmlStyle.Css).Append("\n</style>\n</head>\n<body>\n")
+            .Append(body.ToString().Replace(ContentsMarker, ContentsHtml(), StringComparison.Ordinal))
             .Append("</body>\n</html>\n");
         return html.ToString();
     }
@@ -150,15 +193,60 @@ public sealed class HtmlPage
     public string Save(string path) =>
         AtomicFile.WriteText(path, Render());
 
+    private string ContentsHtml()
+    {
+        if (sections.Count == 0) return "";
+        var nav = new StringBuilder("<nav class=\"contents\"><h2 class=\"contents-title\">Contents</h2><ol>");
+        foreach (var (id, text) in sections) nav.Append("<li><a href=\"#").Append(id).Append("\">").Append(Escape(text)).Append("</a></li>");
+        return nav.Append("</ol></nav>").ToString();
+    }
+
+    private string UniqueId(string text)
+    {
+        string slug = NonWord().Replace(text.ToLowerInvariant(), "-").Trim('-');
+        if (slug.Length == 0) slug = "section";
+        string id = slug;
+        for (int k = 2; sections.Any(s => s.id == id); k++) id = $"{slug}-{k}";
+        return id;
+    }
+
+    [GeneratedRegex("[^a-z0-9]+")]
+    private static partial Regex NonWord();
+
     private void AppendFigure(string pngPath, string caption)
     {
         ArgumentNullException.ThrowIfNull(pngPath);
         string data = Convert.ToBase64String(File.ReadAllBytes(pngPath));
-        body.Append("<figure><img src=\"data:image/png;base64,").Append(data).Append("\" alt=\"")
-            .Append(Escape(caption)).Append("\">");
-        if (!string.IsNullOrEmpty(caption)) body.Append("<figcaption>").Append(Escape(caption)).Append("</figcaption>");
-        body.Append("</figure>\n");
+        string svg = FigureFile.SvgPath(pngPath);
+        bool hasSvg = File.Exists(svg);
+        string href = hasSvg ? Path.GetRelativePath(folder ?? Path.GetDirectoryName(Path.GetFullPath(pngPath))!, Path.GetFullPath(svg)).Replace('\\', '/') : "";
+        body.Append("<figure>");
+        if (hasSvg) body.Append("<a href=\"").Append(Escape(href)).Append("\">");
+        body.Append("<img src=\"data:image/png;base64,").Append(data).Append('"');
+        // shown at its layout size (the SVG's), whatever the PNG's resolution; narrower screens scale it down
+        if (hasSvg && SvgSize(svg) is (int w, int h)) body.Append(" width=\"").Append(w).Append("\" height=\"").Append(h).Append('"');
+        body.Append(" alt=\"").Append(Escape(caption)).Append("\">");
+        if (hasSvg) body.Append("</a>");
+        body.Append("<figcaption>").Append(Escape(caption));
+        if (hasSvg) body.Append(" <a class=\"svg\" href=\"").Append(Escape(href)).Append("\">SVG</a>");
+        body.Append("</figcaption></figure>\n");
     }
+
+    private static (int, int)? SvgSize(string svg)
+    {
+        using var reader = new StreamReader(svg);
+        var head = new char[400];
+        int n = reader.Read(head, 0, head.Length);
+        var m = SvgDimensions().Match(new string(head, 0, n));
+        return m.Success ? (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)) : null;
+    }
+
+    [GeneratedRegex("<svg[^>]*\\swidth=\"(\\d+)\"\\s+height=\"(\\d+)\"")]
+    private static partial Regex SvgDimensions();
+
+    private static string ListHtml(IEnumerable<string> items) =>
+        "<ul>" + string.Concat(items.Select(i => "<li>" + Escape(i) + "</li>")) + "</ul>";
 
     private static string Escape(string? text) => WebUtility.HtmlEncode(text ?? "");
 }

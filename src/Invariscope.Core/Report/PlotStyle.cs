@@ -5,19 +5,23 @@ using SkiaSharp;
 namespace Invariscope.Report;
 
 /// <summary>
-/// Shared look of the report figures: embedded font, font sizes readable when a 900 px figure is shown
-/// about 600 px wide, a fixed colour-blind-friendly palette, tick helpers, NaN-aware segmenting and PNG saving.
+/// Shared look of the report figures: embedded font, font sizes in layout pixels for the size a figure is shown at
+/// (figures are laid out for 1:1 display, see <see cref="PanelGrid"/>), a fixed colour-blind-friendly palette for
+/// categories and a sequential one for ordered things (layers by depth, severities), tick helpers, NaN-aware segmenting.
 /// </summary>
 internal static class PlotStyle
 {
     public const int Width = 900;
-    public const int Height = 540;
-    public const float TitleSize = 22;
-    public const float AxisLabelSize = 19;
-    public const float TickSize = 16;
-    public const float LegendSize = 16;
+    public const int Height = 460;
+    /// <summary>Width of a figure that spans the page's text column (small multiples).</summary>
+    public const int PageWidth = 1050;
+    public const float FigureTitleSize = 19;
+    public const float TitleSize = 16;
+    public const float AxisLabelSize = 16;
+    public const float TickSize = 14;
+    public const float LegendSize = 15;
     public const float LineWidth = 2.5f;
-    public const float MarkerSize = 9;
+    public const float MarkerSize = 8;
 
     /// <summary>Okabe–Ito style qualitative palette (fixed order, so figures are deterministic).</summary>
     private static readonly Color[] Qualitative =
@@ -27,7 +31,7 @@ internal static class PlotStyle
         Color.FromHex("#882255"), Color.FromHex("#999933"),
     ];
 
-    /// <summary>A new plot with white background, the embedded font everywhere and large text.</summary>
+    /// <summary>A new panel: white background, the embedded font everywhere, the panel's own title (a figure's title is the grid's), no legend (the grid draws one below).</summary>
     public static Plot NewPlot(string? title, string? xLabel, string? yLabel)
     {
         ReportFonts.EnsureRegistered();
@@ -35,13 +39,8 @@ internal static class PlotStyle
         plot.FigureBackground.Color = Colors.White;
         plot.DataBackground.Color = Colors.White;
         plot.Grid.MajorLineColor = Color.FromHex("#E4E4E4");
-        if (!string.IsNullOrEmpty(title))
-        {
-            (string text, float size) = FitTitle(title);
-            plot.Title(text);
-            plot.Axes.Title.Label.FontSize = size;
-            plot.Axes.Title.Label.Bold = true;
-        }
+        // the grid takes the title off and draws the titles of a row at one size (PanelGrid)
+        if (!string.IsNullOrEmpty(title)) plot.Title(title);
         if (!string.IsNullOrEmpty(xLabel)) plot.XLabel(xLabel);
         if (!string.IsNullOrEmpty(yLabel)) plot.YLabel(yLabel);
 
@@ -54,41 +53,52 @@ internal static class PlotStyle
             axis.TickLabelStyle.FontName = ReportFonts.Family;
             axis.TickLabelStyle.FontSize = TickSize;
         }
-        plot.Legend.FontName = ReportFonts.Family;
-        plot.Legend.FontSize = LegendSize;
-        plot.Legend.SetBestFontOnEachRender = false;
         plot.Legend.IsVisible = false;
         return plot;
     }
 
-    /// <summary>Shrinks long titles so they fit the figure width.</summary>
-    public static float TitleFontSize(string title, int width = Width) => TitleFontSizeIn(title, width - 40);
-
-    static float TitleFontSizeIn(string title, float room)
+    static float TitleFontSizeIn(string title, float room, float start)
     {
-        float size = TitleSize;
+        float size = start;
         string[] lines = title.Split('\n');
         while (size > 12 && lines.Max(l => MeasureWidth(l, size, bold: true)) > room) size -= 1;
         return size;
     }
 
-    /// <summary>A title that fits the figure width: shrunk down to 16 px, then wrapped at spaces onto more lines,
-    /// then shrunk further only if a single word is still too wide.</summary>
-    public static (string Text, float Size) FitTitle(string title, int width = Width) => FitTitleIn(title, width - 40);
-
-    static (string Text, float Size) FitTitleIn(string title, float room)
+    /// <summary>A title that fits the width: shrunk by up to 3 px, then wrapped at spaces onto more lines, then shrunk
+    /// further only if a single word is still too wide.</summary>
+    public static (string Text, float Size) FitTitle(string title, int width = Width, float start = TitleSize)
     {
-        const float wrapSize = 16;
-        float size = TitleFontSizeIn(title, room);
+        float room = width - 40, wrapSize = start - 3;
+        float size = TitleFontSizeIn(title, room, start);
         if (size >= wrapSize) return (title, size);
+        string wrapped = Wrap(title, wrapSize, room);
+        return (wrapped, Math.Min(wrapSize, TitleFontSizeIn(wrapped, room, wrapSize)));
+    }
+
+    /// <summary>
+    /// Titles of panels shown side by side, all at one size: the largest from <see cref="TitleSize"/> down to 12 at
+    /// which every title fits <paramref name="room"/> on one line, else each wrapped at 12.
+    /// </summary>
+    public static (string[] Lines, float Size) FitTogether(IReadOnlyList<string> titles, float room)
+    {
+        float size = TitleSize;
+        while (size > 12 && titles.Any(t => t.Split('\n').Max(l => MeasureWidth(l, size, bold: true)) > room)) size -= 1;
+        if (titles.All(t => t.Split('\n').Max(l => MeasureWidth(l, size, bold: true)) <= room)) return ([.. titles], size);
+        return ([.. titles.Select(t => Wrap(t, size, room))], size);
+    }
+
+    /// <summary><paramref name="text"/> broken at spaces into lines no wider than <paramref name="room"/> (a single long word stays whole).</summary>
+    static string Wrap(string text, float size, float room)
+    {
         var lines = new List<string>();
-        foreach (string paragraph in title.Split('\n'))
+        foreach (string paragraph in text.Split('\n'))
         {
             string line = "";
             foreach (string word in paragraph.Split(' '))
             {
                 string candidate = line.Length == 0 ? word : line + " " + word;
-                if (line.Length > 0 && MeasureWidth(candidate, wrapSize, bold: true) > room)
+                if (line.Length > 0 && MeasureWidth(candidate, size, bold: true) > room)
                 {
                     lines.Add(line);
                     line = word;
@@ -97,25 +107,24 @@ internal static class PlotStyle
             }
             lines.Add(line);
         }
-        string wrapped = string.Join('\n', lines);
-        return (wrapped, Math.Min(wrapSize, TitleFontSizeIn(wrapped, room)));
+        return string.Join('\n', lines);
     }
 
-    /// <summary>Colour of series <paramref name="index"/> out of <paramref name="count"/>: qualitative palette
-    /// up to 10 series, evenly spaced on viridis beyond (for ordered things such as layers).</summary>
-    public static Color SeriesColor(int index, int count)
-    {
-        if (count <= Qualitative.Length) return Qualitative[index % Qualitative.Length];
-        var viridis = new ScottPlot.Colormaps.Viridis();
-        return viridis.GetColor(0.9 * index / Math.Max(1, count - 1));
-    }
+    /// <summary>Colour of category <paramref name="index"/> (a setting, a hypothesis) out of <paramref name="count"/>:
+    /// the qualitative palette up to 10, evenly spaced on viridis beyond.</summary>
+    public static Color SeriesColor(int index, int count) =>
+        count <= Qualitative.Length ? Qualitative[index % Qualitative.Length] : OrderedColor(index, count);
 
-    /// <summary>Colour for an ordered level (severity 1..n): light to dark along a perceptual ramp.</summary>
+    /// <summary>Colour of ordered level <paramref name="index"/> of <paramref name="count"/> (a layer by depth, a
+    /// severity): dark (first, shallowest, mildest) to light along viridis, stopping short of its pale yellow end.</summary>
     public static Color OrderedColor(int index, int count)
     {
-        var map = new ScottPlot.Colormaps.Plasma();
-        return map.GetColor(count <= 1 ? 0.1 : 0.85 * index / (count - 1));
+        var map = new ScottPlot.Colormaps.Viridis();
+        return map.GetColor(count <= 1 ? 0 : 0.85 * index / (count - 1));
     }
+
+    /// <summary>Opacity of an interval band when <paramref name="count"/> bands overlap: light enough that stacked bands stay pale and keep their hue.</summary>
+    public static double BandAlpha(int count) => count <= 2 ? 0.18 : Math.Max(0.06, 0.3 / count);
 
     /// <summary>Width in pixels of <paramref name="text"/> in the embedded font.</summary>
     public static float MeasureWidth(string text, float size, bool bold = false)
@@ -186,7 +195,8 @@ internal static class PlotStyle
 
     /// <summary>Adds a line with markers through the finite points, broken at NaNs, plus an optional shaded band;
     /// the legend entry is added once.</summary>
-    public static void AddLine(Plot plot, string name, double[] xs, double[] ys, double[]? lower, double[]? upper, Color color)
+    public static void AddLine(Plot plot, string name, double[] xs, double[] ys, double[]? lower, double[]? upper, Color color,
+        double bandAlpha = 0.18, LinePattern? pattern = null, float lineWidth = LineWidth, float markerSize = MarkerSize)
     {
         int n = Math.Min(xs.Length, ys.Length);
         if (lower is not null && upper is not null)
@@ -205,7 +215,7 @@ internal static class PlotStyle
                 }
                 var fill = plot.Add.FillY(run.Select(i => xs[i]).ToArray(), run.Select(i => lower[i]).ToArray(),
                     run.Select(i => upper[i]).ToArray());
-                fill.FillColor = color.WithAlpha(0.18);
+                fill.FillColor = color.WithAlpha(bandAlpha);
                 fill.LineWidth = 0;
                 fill.MarkerSize = 0;
             }
@@ -214,49 +224,16 @@ internal static class PlotStyle
         foreach (int[] run in FiniteRuns(n, xs, ys))
         {
             var line = plot.Add.Scatter(run.Select(i => xs[i]).ToArray(), run.Select(i => ys[i]).ToArray(), color);
-            line.LineWidth = LineWidth;
-            line.MarkerSize = n > 15 ? MarkerSize * 0.65f : MarkerSize;
-            line.MarkerShape = MarkerShape.FilledCircle;
+            line.LineWidth = lineWidth;
+            line.MarkerSize = n > 15 ? markerSize * 0.65f : markerSize;
+            line.MarkerShape = markerSize > 0 ? MarkerShape.FilledCircle : MarkerShape.None;
+            if (pattern is { } p) line.LinePattern = p;
             if (!labelled) { line.LegendText = name; labelled = true; }
         }
-        if (!labelled && !string.IsNullOrEmpty(name))
-        {
-            // No finite point at all: still list the series in the legend so its absence is visible.
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = name + " (no data)", LineColor = color, LineWidth = LineWidth });
-        }
     }
 
-    /// <summary>Shows the legend outside the data area, right of it, when any item is named.</summary>
-    public static void LegendRight(Plot plot, int width = Width)
-    {
-        bool any = plot.Legend.ManualItems.Count > 0 || plot.GetPlottables().Any(p => p.LegendItems.Any(i => !string.IsNullOrEmpty(i.LabelText)));
-        if (!any) return;
-        plot.ShowLegend(Edge.Right);
-        plot.Legend.FontName = ReportFonts.Family;
-        plot.Legend.FontSize = LegendSize;
-        plot.Legend.SetBestFontOnEachRender = false;
-        FitTitleBesideLegend(plot, width);
-    }
-
-    /// <summary>
-    /// The title is centred over the data area, which a legend on the right narrows: refit it to the room left on
-    /// the narrower side of that centre (legend width estimated from its longest label plus marker and padding).
-    /// </summary>
-    static void FitTitleBesideLegend(Plot plot, int width)
-    {
-        string title = plot.Axes.Title.Label.Text;
-        if (string.IsNullOrEmpty(title)) return;
-        var labels = plot.Legend.ManualItems.Select(i => i.LabelText)
-            .Concat(plot.GetPlottables().SelectMany(p => p.LegendItems).Select(i => i.LabelText))
-            .Where(t => !string.IsNullOrEmpty(t));
-        float legend = labels.Select(t => MeasureWidth(t, LegendSize)).DefaultIfEmpty(0).Max() + 80;
-        const float leftMargin = 75, rightPadding = 20;
-        float centre = (leftMargin + width - legend - rightPadding) / 2;
-        float room = 2 * Math.Min(centre, width - centre) - 30;
-        (string text, float size) = FitTitleIn(title, room);
-        plot.Axes.Title.Label.Text = text;
-        plot.Axes.Title.Label.FontSize = Math.Min(size, plot.Axes.Title.Label.FontSize);
-    }
+    /// <summary>Whether the series has no finite point (its legend entry then says "no data").</summary>
+    public static bool NoFinitePoint(double[] xs, double[] ys) => FiniteRuns(Math.Min(xs.Length, ys.Length), xs, ys).Count == 0;
 
     /// <summary>Writes a centred note (e.g. "no data") when the plot holds no finite point.</summary>
     public static void NoDataNote(Plot plot)
@@ -281,10 +258,29 @@ internal static class PlotStyle
         plot.Axes.SetLimitsY(v[0] - pad, v[0] + pad);
     }
 
-    /// <summary>Renders the plot and writes the PNG atomically (temp file, then move).</summary>
-    public static string Save(Plot plot, string path, int width, int height)
+    /// <summary>
+    /// Gives every panel the same y range, the union of their own (so panels compared side by side share a scale);
+    /// call after each panel has its data and its own limits.
+    /// </summary>
+    public static void ShareY(IReadOnlyList<Plot> panels)
     {
-        byte[] png = plot.GetImage(width, height).GetImageBytes(ImageFormat.Png);
-        return AtomicFile.Write(path, png);
+        if (panels.Count < 2) return;
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        foreach (Plot p in panels)
+        {
+            if (!p.GetPlottables().Any()) continue;
+            AxisLimits l = p.Axes.GetLimits();
+            if (double.IsFinite(l.Bottom)) lo = Math.Min(lo, l.Bottom);
+            if (double.IsFinite(l.Top)) hi = Math.Max(hi, l.Top);
+        }
+        if (!(hi > lo)) return;
+        foreach (Plot p in panels) p.Axes.SetLimitsY(lo, hi);
+    }
+
+    /// <summary>Shows only the first column's y-axis name in a row of panels that share it.</summary>
+    public static void YLabelOnFirstColumn(IReadOnlyList<Plot> panels, int columns)
+    {
+        for (int i = 0; i < panels.Count; i++)
+            if (i % Math.Max(1, columns) != 0) panels[i].Axes.Left.Label.Text = "";
     }
 }

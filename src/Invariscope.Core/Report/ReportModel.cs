@@ -8,7 +8,8 @@ namespace Invariscope.Report;
 /// <param name="Mean">One value per layer; NaN marks a missing value.</param>
 /// <param name="Lower">Optional lower interval bound per layer (drawn as a shaded band together with <paramref name="Upper"/>).</param>
 /// <param name="Upper">Optional upper interval bound per layer.</param>
-public sealed record LayerCurve(string Setting, IReadOnlyList<string> Layers, double[] Mean, double[]? Lower, double[]? Upper);
+/// <param name="Floor">Optional noise floor per layer (the metric at epoch 0, where the model is still p), drawn dashed.</param>
+public sealed record LayerCurve(string Setting, IReadOnlyList<string> Layers, double[] Mean, double[]? Lower, double[]? Upper, double[]? Floor = null);
 
 /// <summary>
 /// A layer-to-layer matrix of one setting: rows are pretrained layer i, columns are finetuned layer j,

@@ -1,78 +1,85 @@
-using System.Globalization;
 using Invariscope.Analysis;
-using Invariscope.Analysis.Robustness;
 using Invariscope.Study;
+using static Invariscope.Report.Numbers;
 
 namespace Invariscope.Report;
 
 /// <summary>
 /// The HTML report of a study (or a single run or analysis), built from result files only: <c>index.html</c>, one
-/// self-contained page (figures embedded), and the same figures as PNGs in <c>figures/</c>.
+/// self-contained page (figures embedded as PNG), and every figure as PNG and SVG in <c>figures/</c>. The page
+/// opens with the findings and the key numbers with their baselines, then a table of contents, then the evidence.
 /// </summary>
 public static class StudyReport
 {
+    const string InversionHeading = "Inversion quality";
+
     /// <summary>Writes the report into <paramref name="folder"/>; returns the path of index.html.</summary>
-    public static string Write(StudyResults results, StudyStatisticsResult statistics, string folder)
+    public static string Write(StudyResults results, StudyStatisticsResult statistics, string folder, ReportSettings? settings = null)
     {
-        var figuresDir = Path.Combine(Path.GetFullPath(folder), "figures");
+        settings = (settings ?? ReportSettings.Default).Validate();
+        string root = Path.GetFullPath(folder);
+        var figuresDir = Path.Combine(root, "figures");
         Directory.CreateDirectory(figuresDir);
-        var fig = new StudyFigures(results, statistics, figuresDir);
-        var page = new HtmlPage(results.Name).Heading(results.Name, 1)
-            .Paragraph($"Built from the result files in {results.Root}. Learning and forgetting are measured with STIR against each run's " +
-                       "epoch 0 (its starting point: the pretrained model, or the random initialisation for a run from scratch); intervals are " +
-                       "95% intervals over probe images (jackknife) and STIR seeds; for settings with several training seeds, figures show the " +
-                       "seed means with 95% intervals across the seeds.");
+        var fig = new StudyFigures(results, statistics, figuresDir, settings);
+        var page = new HtmlPage(results.Name, root)
+            .Paragraph($"Built from the result files in {results.Root}; every number and figure below can be rebuilt from them with " +
+                       "`invariscope report`. Each figure links to its SVG.");
         FindingsSection.Findings(page, statistics);
+        KeyNumbersSection.Write(page, results, statistics);
+        InversionQuality.Flag(page, results, InversionHeading);
+        page.Contents();
+        page.Paragraph("Learning and forgetting are measured with STIR against each run's epoch 0 (its starting point: the pretrained " +
+                       "model, or the random initialisation for a run from scratch); intervals are 95% intervals over probe images " +
+                       "(jackknife) and STIR seeds; for settings with several training seeds, figures show the seed means with 95% " +
+                       "intervals across the seeds.");
         Overview(page, results);
 
-        page.Heading("Learning and forgetting per layer (final epoch)", 2);
-        Side(page, (fig.PerLayer(MetricNames.Forgetting, "Forgetting of invariances per layer"), "Forgetting = 1 − STIR(f | p): pretrained invariances the finetuned layer lost."),
-                   (fig.PerLayer(MetricNames.Learning, "Learning of invariances per layer"), "Learning = 1 − STIR(p | f): invariances the finetuned layer gained."));
-        Differences(page, statistics);
-        FindingsSection.Floors(page, statistics);
+        page.Heading("Learning and forgetting per layer", 2);
+        InversionQuality.Flag(page, results, InversionHeading);
+        Figure(page, fig.LearningAndForgetting(), "Learning = 1 − STIR(p | f): invariances the finetuned layer gained; forgetting = 1 − STIR(f | p): " +
+               "pretrained invariances it lost. Dashed: each setting's noise floor, 1 − STIR(p | p) at epoch 0, where the model is p itself.");
+        if (statistics.Settings.Any(s => s.Floor is { Count: > 0 }))
+            page.Folded("The noise floor per layer, and learning and forgetting above it", p => FindingsSection.Floors(p, statistics));
 
-        page.Heading("CKA divergence per layer (final epoch)", 2);
-        Side(page, (fig.PerLayer(MetricNames.CkaDivergence, "CKA divergence per layer"), "1 − linear CKA of p and f on the probe images."));
+        Differences(page, statistics, fig);
 
-        page.Heading("Invariance Flow Matrix (final epoch)", 2);
-        page.Paragraph("IF(i, j) = STIR(f_j | p_i) − STIR(f_i | p_i). Below the diagonal (j < i): pretrained invariances now found in earlier " +
-                       "finetuned layers (compression); above it: in deeper layers (expansion).");
-        Side(page, results.Settings.Select(s => (fig.Flow(s), s.Label)).ToArray());
-        var flowRows = results.Settings.Where(s => s.Analysis is not null)
-            .Select(s => (s, last: s.Analysis!.Final))
-            .Where(x => x.last.FlowSummary is not null)
-            .Select(x => new[] { x.s.Label, F(x.last.FlowSummary!.Compression), F(x.last.FlowSummary.Expansion),
-                F(x.last.FlowSummary.PositiveCompression), F(x.last.FlowSummary.PositiveExpansion) }).ToList();
-        if (flowRows.Count > 0)
-            page.Table(["setting", "compression (mean below diagonal)", "expansion (mean above)", "positive compression", "positive expansion"], flowRows, "Flow summaries");
+        page.Heading("CKA divergence per layer", 2);
+        Figure(page, fig.PerLayer(MetricNames.CkaDivergence, "CKA divergence per layer (final epoch)"), "1 − linear CKA of p and f on the probe images.");
+
+        Flow(page, results, fig);
 
         page.Heading("Dynamics over epochs", 2);
-        Side(page, (fig.Accuracy(), "Validation and test accuracy per epoch (classification settings)."), (fig.ReconstructionLoss(), "Reconstruction settings: validation L1."));
-        foreach (var s in results.Settings)
-            Side(page, MetricNames.Compared.Select(m => (fig.Dynamics(s, m), $"{s.Label}: {StudyFigures.Pretty(m)}{MeasuredAt(s, m)}")).ToArray());
+        Figure(page, fig.Accuracy(), "Accuracy per epoch of the classification settings; panels share the y axis.");
+        Figure(page, fig.ReconstructionLoss(), "Reconstruction settings: validation L1.");
+        foreach (var metric in MetricNames.Compared)
+            Figure(page, fig.Dynamics(metric), $"{StudyFigures.Capital(StudyFigures.Pretty(metric))} per layer over epochs, one panel per setting on one y axis; " +
+                   $"colour goes from the shallowest layer (dark) to the deepest (light).{MeasuredAt(results, metric)}");
 
         page.Heading("Robustness: corrupted accuracy and the std of forgetting", 2);
-        foreach (var s in results.Settings) Side(page, (fig.Robustness(s), $"{s.Label} (the paper's Fig. 4c)"));
+        Figure(page, fig.Robustness(), "The paper's Fig. 4c, one row per setting; each column keeps one y axis for all rows.");
 
-        Correlations(page, statistics, fig);
-        FindingsSection.Seeds(page, statistics);
-        Diagnostics(page, results);
-        return page.Save(Path.Combine(Path.GetFullPath(folder), "index.html"));
+        CorrelationsSection.Write(page, statistics, fig);
+        InversionQuality.Section(page, results, InversionHeading);
+        Files(page, results);
+        fig.RemoveOthers();
+        return page.Save(Path.Combine(root, "index.html"));
+    }
+
+    static void Figure(HtmlPage page, string? png, string caption)
+    {
+        if (png is not null) page.Figure(png, caption);
     }
 
     /// <summary>A caption note when a metric was measured at only some epochs (learning with analysis.learning_epochs).</summary>
-    static string MeasuredAt(SettingResults s, string metric)
+    static string MeasuredAt(StudyResults results, string metric)
     {
-        if (s.Analysis is not { } a || a.Settings.LearningEpochs == "all") return "";
-        var epochs = a.Checkpoints.Where(c => c.Epoch is not null && c.PerLayer.ContainsKey(metric)).Select(c => c.Epoch!.Value).ToList();
-        return epochs.Count == a.Checkpoints.Count ? "" : $" (measured at epochs {string.Join(", ", epochs)} only, learning_epochs = {a.Settings.LearningEpochs}; lines join the measured points)";
-    }
-
-    static void Side(HtmlPage page, params (string? png, string caption)[] figures)
-    {
-        var present = figures.Where(f => f.png is not null).Select(f => (f.png!, f.caption)).ToArray();
-        if (present.Length == 1) page.Figure(present[0].Item1, present[0].caption);
-        else if (present.Length > 1) page.FiguresSideBySide(present);
+        var notes = results.Settings.Where(s => s.Analysis is { } a && a.Settings.LearningEpochs != "all").Select(s =>
+        {
+            var a = s.Analysis!;
+            var epochs = a.Checkpoints.Where(c => c.Epoch is not null && c.PerLayer.ContainsKey(metric)).Select(c => c.Epoch!.Value).ToList();
+            return epochs.Count == a.Checkpoints.Count ? null : $"{s.Label}: measured at epochs {string.Join(", ", epochs)} only (learning_epochs = {a.Settings.LearningEpochs})";
+        }).OfType<string>().ToList();
+        return notes.Count == 0 ? "" : " " + string.Join("; ", notes) + "; lines join the measured points.";
     }
 
     static void Overview(HtmlPage page, StudyResults results)
@@ -86,84 +93,54 @@ public static class StudyReport
                 bool cls = s.Task == "classification";
                 return new[]
                 {
-                    s.Label, s.Task, s.Strategy, m is null ? "-" : m.Epoch.ToString(CultureInfo.InvariantCulture),
-                    m is null ? "-" : cls ? P(m.ValAcc) : $"L1 {F(m.ValLoss)}",
+                    s.Label, s.Task, s.Strategy + (s.Replicates is { Count: > 1 } seeds ? $", {seeds.Count} training seeds" : ""),
+                    m is null ? "-" : I(m.Epoch), m is null ? "-" : cls ? P(m.ValAcc) : $"L1 {F(m.ValLoss)}",
                     r is null || !cls ? "-" : P(r.Clean.Accuracy), r?.Ood is null || !cls ? "-" : P(r.Ood.Accuracy),
                     r is null || !cls || r.Cells.Count == 0 ? "-" : P(r.MeanCorruptedAccuracy),
                 };
-            }), "Accuracies at the final epoch");
+            }), "Accuracies at the final epoch (seed means for settings with training seeds)");
     }
 
-    static void Differences(HtmlPage page, StudyStatisticsResult statistics)
+    static void Differences(HtmlPage page, StudyStatisticsResult statistics, StudyFigures fig)
     {
         if (statistics.Differences.Count == 0) return;
+        page.Heading("Differences between settings", 2);
+        Figure(page, fig.Differences(), "Per-layer differences A − B at the final epoch with 95% intervals (filled: the interval excludes 0). " +
+               "Over training seeds the interval is Welch's; for single runs it is the paired jackknife over probe images.");
         var rows = statistics.Differences.ToList();
-        page.Table(["metric", "setting A", "setting B", "layer", "A − B", "95% interval", "over"],
+        page.Folded($"The {rows.Count} differences as a table", p => p.Table(["metric", "setting A", "setting B", "layer", "A − B", "95% interval", "over"],
             rows.Select(d => new[] { StudyFigures.Pretty(d.Metric), d.A, d.B, d.Layer, F(d.Difference), $"[{F(d.Lower)}, {F(d.Upper)}]",
                 d.Basis == "training_seeds" ? $"training seeds ({d.Seeds[0]}, {d.Seeds[1]}), Welch p {G(d.P)}" : "probe images (paired jackknife)" }),
-            "Per-layer differences between settings at the final epoch, with 95% intervals (highlighted: the interval excludes 0)",
-            (row, _) => rows[row].ExcludesZero ? "sig" : null);
+            "Highlighted: the interval excludes 0", (row, _) => rows[row].ExcludesZero ? "sig" : null));
     }
 
-    static void Correlations(HtmlPage page, StudyStatisticsResult statistics, StudyFigures fig)
+    static void Flow(HtmlPage page, StudyResults results, StudyFigures fig)
     {
-        page.Heading("Correlation with robustness over epochs", 2);
-        page.Paragraph("Each hypothesis aggregates a per-layer metric (learning, forgetting, their sum or difference, or CKA divergence) over a " +
-                       "layer range (one layer, the first k, the last k, or all) with mean, std, min or max, and correlates it over the epochs " +
-                       "with the target accuracy (Pearson, two-sided p). The family is corrected with Bonferroni and Holm. The paper's headline " +
-                       "hypothesis, the std of forgetting across all layers (forgetting/std/all), is shown on its own.");
-        foreach (var s in statistics.Settings)
-        {
-            page.Heading(s.Label, 3);
-            foreach (var note in s.Notes) page.Paragraph(note);
-            foreach (var f in s.Families)
+        page.Heading("Invariance Flow Matrix", 2);
+        page.Paragraph("IF(i, j) = STIR(f_j | p_i) − STIR(f_i | p_i). Below the diagonal (j < i): pretrained invariances now found in earlier " +
+                       "finetuned layers (compression); above it: in deeper layers (expansion). All matrices share one colour scale.");
+        Figure(page, fig.Flow(), "The final epoch's flow matrix of each setting, on one colour scale.");
+        var flowRows = results.Settings.Where(s => s.Analysis?.Final.FlowSummary is not null).Select(s => (s.Label, f: s.Analysis!.Final.FlowSummary!))
+            .Select(x => new[] { x.Label, F(x.f.Compression), F(x.f.Expansion), F(x.f.PositiveCompression), F(x.f.PositiveExpansion) }).ToList();
+        if (flowRows.Count > 0)
+            page.Table(["setting", "compression (mean below diagonal)", "expansion (mean above)", "positive compression", "positive expansion"], flowRows, "Flow summaries");
+    }
+
+    /// <summary>The result files behind the page, for a reader who wants the numbers.</summary>
+    static void Files(HtmlPage page, StudyResults results)
+    {
+        page.Heading("Result files", 2);
+        bool study = File.Exists(new Layout.StudyLayout(results.Root).ConfigPath);
+        page.List([
+            .. study ? new[]
             {
-                page.Paragraph($"Target {f.Target}: {f.Tested} distinct hypotheses tested ({f.Total} in the grid; {f.Total - f.Distinct} repeat another's series " +
-                               $"and are listed as its aliases; {f.Distinct - f.Tested} undefined because the aggregate is constant over epochs); " +
-                               $"{f.SignificantBonferroniCount} survive Bonferroni, {f.SignificantHolmCount} Holm at α = {F(f.Alpha)}; " +
-                               $"{f.SignificantDiffHolmCount} survive Holm with the first-difference permutation p, which allows for the shared trend.");
-                var rows = (f.Headline is null ? [] : new[] { f.Headline }).Concat(f.Best(10).Where(h => h.Id != f.Headline?.Id)).ToList();
-                page.Table(["hypothesis", "r", "p", "p (Bonferroni)", "p (Holm)", "n", "survives", "partial r | epoch", "p_diff (Holm)", "beats baselines", "aliases"],
-                    rows.Select((h, i) => new[] { (i == 0 && f.Headline is not null ? "headline: " : "") + h.Id, F(h.R), G(h.PValue), G(h.PBonferroni), G(h.PHolm),
-                        h.N.ToString(CultureInfo.InvariantCulture), h.SignificantBonferroni ? "Bonferroni" : h.SignificantHolm ? "Holm" : "no",
-                        F(h.PartialREpoch), G(h.PDiffHolm), h.BeatsBaselines ? "yes" : "no", string.Join(", ", h.Aliases) }),
-                    $"{s.Label}: headline and the 10 best hypotheses for {f.Target}", (row, _) => rows[row].SignificantBonferroni ? "sig" : null);
-                if (f.Baselines.Count > 0)
-                    page.Table(["baseline", "r", "p", "p_diff (permutation)"],
-                        f.Baselines.Select(b => new[] { b.Name, F(b.R), G(b.PValue), G(b.PDiffPerm) }),
-                        $"{s.Label}: trivial predictors of {f.Target}; a hypothesis that does not beat them says nothing beyond \"training went on\"");
-            }
-            if (s.HeadlineBySeverity.Count > 0)
-                page.Table(["severity", "r (std of forgetting vs accuracy)", "p", "n"],
-                    s.HeadlineBySeverity.Select(kv => new[] { kv.Key, F(kv.Value.R), G(kv.Value.PValue), kv.Value.N.ToString(CultureInfo.InvariantCulture) }),
-                    "The headline hypothesis per corruption severity");
-            Side(page, (fig.EarlyEpochs(s), "Correlation using only epochs up to e (the paper's Fig. 14), for the headline and the best hypotheses."));
-            if (s.EarlyEpochs.Count > 0)
-                page.Table(["epochs ≤", "n", "headline r", "headline p", "significant (Bonferroni)", "tested"],
-                    s.EarlyEpochs.Select(p => new[] { p.UpToEpoch.ToString(CultureInfo.InvariantCulture), p.N.ToString(CultureInfo.InvariantCulture),
-                        F(p.HeadlineR), G(p.HeadlineP), p.SignificantBonferroni.ToString(CultureInfo.InvariantCulture), p.Tested.ToString(CultureInfo.InvariantCulture) }),
-                    "Early-epoch analysis");
-        }
-        page.Heading("Learning–forgetting correlation", 2);
-        Side(page, (fig.LearningVsForgetting(), "Every (epoch ≥ 1, layer) point; Appendix C.1 of the paper."));
-        var lf = statistics.Settings.Where(s => s.LearningForgetting is not null).Select(s => s.LearningForgetting!).ToList();
-        if (lf.Count > 0)
-            page.Table(["setting", "pooled r", "p", "n", "mean r across layers per epoch"],
-                lf.Select(r => new[] { statistics.Settings.First(s => s.Setting == r.Setting).Label, F(r.PooledR), G(r.PooledP),
-                    r.PooledN.ToString(CultureInfo.InvariantCulture), F(r.MeanEpochR) }), "Pearson correlation of learning and forgetting");
+                "statistics.json: findings, every correlation family, differences, noise floors",
+                "hypotheses.csv: the hypothesis grid of every run and target, one row per distinct hypothesis, its duplicates in 'aliases'; hypotheses_pooled.csv: pooled over training seeds",
+                "per_layer.csv: every run's per-layer metrics stacked (columns setting and seed tell the runs apart)",
+            } : [],
+            $"{(study ? "NAME[/seed_S]/" : "")}analysis/: results.json (with the inversion 'warnings'), per_layer.csv, flow.csv, aggregates.csv, inversions.csv",
+            $"{(study ? "NAME[/seed_S]/" : "")}metrics.csv and robustness/robustness.csv: training and robustness per epoch",
+            $"figures/ beside this page: every figure as PNG and SVG (the results: {results.Root})",
+        ]);
     }
-
-    static void Diagnostics(HtmlPage page, StudyResults results)
-    {
-        var rows = results.Settings.Where(s => s.Analysis is not null).SelectMany(s => s.Analysis!.Inversions.GroupBy(d => d.Layer)
-            .Select(g => new[] { s.Label, g.Key, F(g.Average(d => d.Median)), F(g.Max(d => d.Max)), g.Count().ToString(CultureInfo.InvariantCulture) })).ToList();
-        if (rows.Count == 0) return;
-        page.Heading("Inversion diagnostics", 2);
-        page.Table(["setting", "layer", "mean of median relative error", "worst relative error", "inversions"], rows,
-            "How closely the STIR inversions matched their targets (relative L2 error of the representation)");
-    }
-
-    static string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F3", CultureInfo.InvariantCulture);
-    static string G(double v) => double.IsNaN(v) ? "n/a" : v.ToString("G3", CultureInfo.InvariantCulture);
-    static string P(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%";
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -7,10 +8,12 @@ namespace Invariscope.Runtime;
 
 /// <summary>
 /// The one JSON policy of every file Invariscope writes and reads (configs, settings, sidecars, metrics, results):
-/// indented, the default encoder (so the bytes of a file do not depend on who wrote it), and NaN and ±infinity as
-/// the named literals <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>. An undefined value (a correlation of a
-/// constant series, a validation loss without validation data) is then written and read back instead of failing
-/// the write. The same options read and write, so every file reads back what was written.
+/// indented, Unicode and HTML-significant characters written as themselves (<c>&amp;</c>, <c>→</c>, <c>é</c>, not
+/// <c>\u0026</c>: the files are read by people and by JSON parsers, never embedded in HTML; quotes, backslashes and control
+/// characters are still escaped, as JSON requires), one encoder for every writer (so the bytes of a file do not depend on
+/// who wrote it), and NaN and ±infinity as the named literals <c>"NaN"</c>, <c>"Infinity"</c>, <c>"-Infinity"</c>. An
+/// undefined value (a correlation of a constant series, a validation loss without validation data) is then written and
+/// read back instead of failing the write. The same options read and write, so every file reads back what was written.
 /// <para>
 /// NaN policy: a non-finite number is never written by accident. Config records refuse them in their validation
 /// (<c>TrainConfig.Validate</c>: "lr must be a finite number"), so they cannot reach a config file; results write
@@ -31,6 +34,7 @@ public static class Json
         var options = new JsonSerializerOptions
         {
             WriteIndented = true,
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             AllowDuplicateProperties = false,
             // a file missing a field, or holding null where none is allowed, is an error naming the field

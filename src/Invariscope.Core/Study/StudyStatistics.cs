@@ -85,11 +85,13 @@ public static class StudyStatistics
         return stats with { Findings = Study.Findings.Evaluate(results, stats, options) };
     }
 
-    /// <summary>Computes and writes <c>statistics.json</c> into <paramref name="root"/>.</summary>
+    /// <summary>Computes and writes <c>statistics.json</c> into <paramref name="root"/>, after its CSV tables (<see cref="StudyTables"/>).</summary>
     public static StudyStatisticsResult Write(StudyResults results, StudyStatisticsOptions options, string root)
     {
         var stats = Compute(results, options);
-        Json.Write(new StudyLayout(root).StatisticsPath, stats);
+        var layout = new StudyLayout(root);
+        StudyTables.Write(results, stats, layout);
+        Json.Write(layout.StatisticsPath, stats); // last: the stage is done once it exists
         return stats;
     }
 

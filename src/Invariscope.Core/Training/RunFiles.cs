@@ -34,15 +34,17 @@ public static class RunFiles
     /// </summary>
     public static void WriteMetrics(RunLayout run, IReadOnlyList<EpochMetrics> rows)
     {
-        var (json, csv) = MetricsTexts(rows);
+        var (json, csv) = MetricsTexts(run, rows);
         AtomicFile.WriteText(run.MetricsJson, json);
         AtomicFile.WriteText(run.MetricsCsv, csv);
     }
 
-    static (string Json, string Csv) MetricsTexts(IReadOnlyList<EpochMetrics> rows)
+    /// <summary>metrics.json and metrics.csv; the CSV starts with the run's setting and seed (<see cref="RunIdentity"/>).</summary>
+    static (string Json, string Csv) MetricsTexts(RunLayout run, IReadOnlyList<EpochMetrics> rows)
     {
-        var csv = new StringBuilder(EpochMetrics.CsvHeader + "\n");
-        foreach (var r in rows) csv.Append(r.ToCsv()).Append('\n');
+        var id = RunIdentity.Of(run);
+        var csv = new StringBuilder(RunIdentity.CsvHeader + "," + EpochMetrics.CsvHeader + "\n");
+        foreach (var r in rows) csv.Append(id.CsvPrefix).Append(r.ToCsv()).Append('\n');
         return (Json.Serialize(rows), csv.ToString());
     }
 
@@ -59,7 +61,7 @@ public static class RunFiles
             var node = ReadSidecar(run, e)["metrics"] ?? throw new InvariscopeException($"{run.Sidecar(e)}: no 'metrics'");
             return Json.Deserialize<EpochMetrics>(node.ToJsonString(), run.Sidecar(e));
         }).ToList();
-        var (json, csv) = MetricsTexts(rows);
+        var (json, csv) = MetricsTexts(run, rows);
         if (!SameText(run.MetricsJson, json)) AtomicFile.WriteText(run.MetricsJson, json);
         if (!SameText(run.MetricsCsv, csv)) AtomicFile.WriteText(run.MetricsCsv, csv);
         return rows;

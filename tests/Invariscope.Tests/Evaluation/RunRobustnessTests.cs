@@ -57,8 +57,10 @@ public class RunRobustnessTests
         Assert.True(rows.Select(r => r.Clean.Loss).Distinct().Count() > 1);
 
         var csv = File.ReadAllLines(run.Robustness.Csv);
-        Assert.Equal("epoch,clean_acc,ood_acc,mean_corrupted_acc,severity1_acc,severity5_acc,clean_loss,mean_corrupted_loss", csv[0]);
+        Assert.Equal("setting,seed,epoch,clean_acc,ood_acc,mean_corrupted_acc,severity1_acc,severity5_acc,clean_loss,mean_corrupted_loss", csv[0]);
         Assert.Equal(4, csv.Length);
+        // a run outside a study has no setting; its seed is its config's
+        Assert.All(csv.Skip(1), line => Assert.StartsWith($",{RunFiles.ReadConfig(run)!.Seed},", line));
 
         var stamp = File.GetLastWriteTimeUtc(run.Robustness.Epoch(1));
         File.Delete(run.Robustness.Epoch(2));         // as if killed during the last epoch

@@ -25,8 +25,8 @@ public class HtmlPageTests
         Assert.DoesNotContain("<script>", html);
         Assert.Contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; a &lt; b &amp; c", html);
         Assert.Contains("<title>Report &lt;1&gt; &amp; more</title>", html);
-        Assert.Contains("<h2>Section &lt;b&gt;</h2>", html);
-        Assert.Contains("<tr><td class=\"sig\">&lt;td&gt;</td><td class=\"sig\">1</td></tr>", html);
+        Assert.Contains("<h2 id=\"section-b\">Section &lt;b&gt;</h2>", html);
+        Assert.Contains("<tr><td data-label=\"layer\" class=\"sig\">&lt;td&gt;</td><td data-label=\"r &lt;value&gt;\" class=\"sig\">1</td></tr>", html);
         Assert.Contains("<caption>Table &lt;caption&gt;</caption>", html);
         Assert.Contains("<pre>invariscope report --in &lt;dir&gt;</pre>", html);
         Assert.DoesNotContain("http://", html, StringComparison.OrdinalIgnoreCase);
@@ -46,8 +46,8 @@ public class HtmlPageTests
         string html = new HtmlPage("t")
             .Table(["a", "b"], [["1", "2"], ["3"]], null, (r, c) => r == 0 && c == 1 ? "sig" : null)
             .Render();
-        Assert.Contains("<tr><td>1</td><td class=\"sig\">2</td></tr>", html);
-        Assert.Contains("<tr><td>3</td><td></td></tr>", html);
+        Assert.Contains("<tr><td data-label=\"a\">1</td><td data-label=\"b\" class=\"sig\">2</td></tr>", html);
+        Assert.Contains("<tr><td data-label=\"a\">3</td><td data-label=\"b\"></td></tr>", html);
         Assert.DoesNotContain("<caption>", html);
         Assert.Contains(".sig", html);
     }

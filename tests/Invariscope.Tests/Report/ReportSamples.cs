@@ -48,6 +48,13 @@ internal static class ReportSamples
         return bitmap;
     }
 
+    /// <summary>A single-panel figure: the panel's size plus the title and a one-line legend below it.</summary>
+    public static void AssertSinglePanelSize(SKBitmap b)
+    {
+        Assert.Equal(Figures.Width, b.Width);
+        Assert.InRange(b.Height, Figures.Height + 30, Figures.Height + 90);
+    }
+
     /// <summary>Fraction of pixels in the rectangle that are not near-white.</summary>
     public static double InkFraction(SKBitmap b, int x0, int y0, int x1, int y1)
     {
@@ -60,6 +67,16 @@ internal static class ReportSamples
                 if (c.Red < 235 || c.Green < 235 || c.Blue < 235) ink++;
             }
         return all == 0 ? 0 : (double)ink / all;
+    }
+
+    /// <summary>Number of pixels that are not fully opaque.</summary>
+    public static int TransparentPixels(SKBitmap b)
+    {
+        int n = 0;
+        for (int y = 0; y < b.Height; y++)
+            for (int x = 0; x < b.Width; x++)
+                if (b.GetPixel(x, y).Alpha < 255) n++;
+        return n;
     }
 
     /// <summary>Number of dark (text-like) pixels in the rectangle.</summary>

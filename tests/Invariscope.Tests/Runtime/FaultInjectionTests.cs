@@ -91,9 +91,10 @@ public class FaultInjectionTests
 
     /// <summary>
     /// The study's own write points: its config, the shared inversions and their markers, each run's done.json,
-    /// statistics.json and the report. (The points inside its stages are those of the tests above.)
+    /// hypotheses.csv (standing for the study tables written just before statistics.json), statistics.json and the report.
+    /// (The points inside its stages are those of the tests above.)
     /// </summary>
-    static readonly string[] StudyFiles = ["study.json", "inversions_sN.safetensors", "sN.json", "done.json", "statistics.json", "index.html"];
+    static readonly string[] StudyFiles = ["study.json", "inversions_sN.safetensors", "sN.json", "done.json", "hypotheses.csv", "statistics.json", "index.html"];
 
     [Fact]
     public void A_kill_at_any_study_level_write_point_then_resume_gives_the_same_study()

@@ -14,11 +14,25 @@ public class JsonTests
     {
         var row = new Row("a&b", double.NaN, [double.PositiveInfinity, double.NegativeInfinity, 0.25]);
         var text = Json.Serialize(row);
-        Assert.Equal("{\n  \"name\": \"a\\u0026b\",\n  \"value\": \"NaN\",\n  \"values\": [\n    \"Infinity\",\n    \"-Infinity\",\n    0.25\n  ]\n}",
+        Assert.Equal("{\n  \"name\": \"a&b\",\n  \"value\": \"NaN\",\n  \"values\": [\n    \"Infinity\",\n    \"-Infinity\",\n    0.25\n  ]\n}",
             text.ReplaceLineEndings("\n"));
         var back = Json.Deserialize<Row>(text, "row.json");
         Assert.True(double.IsNaN(back.Value));
         Assert.Equal(row.Values, back.Values);
+    }
+
+    [Fact]
+    public void Unicode_and_html_characters_are_written_as_themselves_and_json_escapes_stay()
+    {
+        // study.json used to write '&' as \u0026 and '→' as \u2192: files are read by people, not embedded in HTML
+        var row = new Row("pretrained → FT & <b>é</b> \"q\" \\ \u0001", 1, []);
+        var text = Json.Serialize(row);
+        Assert.Contains("\"pretrained → FT & <b>é</b> \\\"q\\\" \\\\ \\u0001\"", text);
+        Assert.DoesNotContain("\\u0026", text);
+        Assert.DoesNotContain("\\u2192", text);
+        Assert.Equal(row.Name, Json.Deserialize<Row>(text, "row.json").Name);
+        // a tree serialises the same way (configs go through JsonNode)
+        Assert.Equal(text, Json.Serialize(JsonNode.Parse(text)));
     }
 
     [Fact]

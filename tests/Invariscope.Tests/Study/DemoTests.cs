@@ -2,6 +2,7 @@ using System.Text.Json;
 using Invariscope.Analysis;
 using Invariscope.Layout;
 using Invariscope.Study;
+using Invariscope.Tests.Report;
 using Invariscope.Training;
 using static TorchSharp.torch;
 
@@ -96,13 +97,17 @@ public class DemoTests
         Assert.Contains("std of forgetting across layers r =", stdout);
         Assert.Contains("findings: ", stdout);
         var page = File.ReadAllText(html);
-        Assert.True(page.IndexOf("<h2>Findings</h2>", StringComparison.Ordinal) is > 0 and var at && at < page.IndexOf("<h2>Settings</h2>", StringComparison.Ordinal),
+        Assert.True(page.IndexOf("<h2 id=\"findings\">Findings</h2>", StringComparison.Ordinal) is > 0 and var at && at < page.IndexOf("<h2 id=\"settings\">Settings</h2>", StringComparison.Ordinal),
             "the report opens with the findings");
-        foreach (var png in new[] { "learning.png", "forgetting.png", "cka_divergence.png", "flow_ft.png", "flow_scratch.png", "dynamics_forgetting_ft.png", "learning_vs_forgetting.png", "early_epochs_ft.png", "reconstruction_loss.png",
-                     "accuracy.png", "robustness_ft.png" })
+        foreach (var png in new[] { "learning_forgetting.png", "differences.png", "cka_divergence.png", "flow.png", "dynamics_learning.png", "dynamics_forgetting.png",
+                     "dynamics_cka_divergence.png", "learning_vs_forgetting.png", "early_epochs.png", "reconstruction_loss.png", "accuracy.png", "robustness.png" })
         {
             Assert.True(File.Exists(Path.Combine(dir.Path, "report", "figures", png)), png);
         }
+        string[] runs = ["ft", "scratch", "ft-recon"];
+        ReportChecks.Page(html, Path.Combine(dir.Path, "report"));
+        ReportChecks.Warnings(dir.Path, runs, stdout, html);
+        ReportChecks.Tables(dir.Path, runs, seed: 0);
         Assert.Contains("data:image/png;base64,", page);
         Assert.Contains("forgetting/std/all", page);
         Assert.DoesNotContain("http://", page);
@@ -110,8 +115,18 @@ public class DemoTests
         // The report is rebuilt from the files alone, also for a single run folder.
         var (code2, stdout2, stderr2) = TestData.Cli("report", Path.Combine(dir.Path, "ft"));
         Assert.True(code2 == 0, stderr2);
-        var (code3, stdout3, stderr3) = TestData.Cli("report", dir.Path, "--out", dir.File("again"), "--findings-markdown");
+        var (code3, stdout3, stderr3) = TestData.Cli("report", dir.Path, "--out", dir.File("again"), "--findings-markdown", "--dpi", "192");
         Assert.True(code3 == 0, stderr3);
+        // --dpi: the PNGs have twice the pixels, the layout (the SVG) is the same
+        using (var sharp = SkiaSharp.SKBitmap.Decode(Path.Combine(dir.File("again"), "figures", "flow.png")))
+        using (var plain = SkiaSharp.SKBitmap.Decode(Path.Combine(dir.Path, "report", "figures", "flow.png")))
+            Assert.Equal((2 * plain.Width, 2 * plain.Height), (sharp.Width, sharp.Height));
+        ReportChecks.Page(Path.Combine(dir.File("again"), "index.html"), dir.File("again"));
+        var (code4, _, stderr4) = TestData.Cli("report", dir.Path, "--out", dir.File("never"), "--dpi", "5");
+        Assert.Equal(2, code4); // a usage error, before anything is read or written
+        Assert.Contains("dpi 5: must lie between", stderr4);
+        Assert.Single(stderr4.Trim().Split('\n'));
+        Assert.False(Directory.Exists(dir.File("never")));
         Assert.Contains("| finding | settings | measured | value | interval | verdict |", stdout3);
         Assert.Contains("| pretraining_helps | pretrained → FT vs from scratch |", stdout3);
         Assert.True(File.Exists(Path.Combine(dir.Path, "ft", "report", "index.html")), stdout2);

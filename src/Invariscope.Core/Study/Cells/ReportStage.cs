@@ -36,7 +36,7 @@ public sealed class ReportStage(StageContext context, StatisticsStage statistics
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (results, stats) = statistics.Last ?? statistics.Load();
-        var html = StudyReport.Write(results, stats, Folder(cell));
+        var html = StudyReport.Write(results, stats, Folder(cell), ReportSettings.Default); // `report DIR --dpi` redraws at another resolution
         Context.Log($"report written in {clock.Elapsed.TotalSeconds:F0} s");
         return new ReportResult(html);
     }

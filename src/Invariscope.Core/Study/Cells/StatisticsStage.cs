@@ -10,7 +10,8 @@ public sealed record StatisticsResult(StudyResults Results, StudyStatisticsResul
 /// <summary>
 /// The study's <c>statistics</c> cell. It first collects each run's aggregates from its cells (so they are written
 /// once, whatever order the cells ran in): <c>RUN/robustness/robustness.csv</c> and <c>RUN/analysis/results.json</c>
-/// with its CSV tables; then loads every result file and writes <c>statistics.json</c>. Inputs: every setting run's
+/// with its CSV tables; then loads every result file and writes the study's tables (<see cref="StudyTables"/>) and
+/// <c>statistics.json</c>. Inputs: every setting run's
 /// train, robustness and analysis cells. It aggregates: done while <c>statistics.json</c> is no older than they are.
 /// </summary>
 public sealed class StatisticsStage(StageContext context) : Stage<StatisticsResult>(context)
@@ -31,7 +32,8 @@ public sealed class StatisticsStage(StageContext context) : Stage<StatisticsResu
     public override string Folder(Cell cell) => Context.Root;
 
     /// <inheritdoc/>
-    public override IReadOnlyList<string> Outputs(Cell cell) => [Context.Layout.StatisticsPath];
+    public override IReadOnlyList<string> Outputs(Cell cell) =>
+        [Context.Layout.PerLayerCsv, Context.Layout.HypothesesCsv, Context.Layout.PooledHypothesesCsv, Context.Layout.StatisticsPath];
 
     /// <inheritdoc/>
     public override object Settings(Cell cell) => Context.Config.Statistics;
