@@ -44,13 +44,21 @@ public static class BenchLoadCommand
             var (quiet, loaded, ratios) = (new List<double>(), new List<double>(), new List<double>());
             for (int i = 0; i < p; i++)
             {
+                Settle(work);
                 double q = work.UnitsPerRun / work.Seconds(n);
+                int qThreads = TorchSharp.torch.get_num_threads();
                 double l;
-                using (var load = new CompetingLoad()) l = work.UnitsPerRun / work.Seconds(n);
+                int lThreads;
+                using (var load = new CompetingLoad())
+                {
+                    Settle(work);
+                    l = work.UnitsPerRun / work.Seconds(n);
+                    lThreads = TorchSharp.torch.get_num_threads();
+                }
                 quiet.Add(q);
                 loaded.Add(l);
                 ratios.Add(l / q);
-                output.WriteLine($"  pair {i + 1}: without {q:F1}, with one competing process {l:F1} {work.Unit}: ratio {l / q:F2}");
+                output.WriteLine($"  pair {i + 1}: without {q:F1} ({Threads(qThreads)}), with one competing process {l:F1} {work.Unit} ({Threads(lThreads)}): ratio {l / q:F2}");
             }
             output.WriteLine($"  without: {Median(quiet):F1} {work.Unit}; with one competing CPU-bound process: {Median(loaded):F1} {work.Unit}");
             output.WriteLine($"  loaded/quiet ratio: {Median(ratios):F2} (median of {p} interleaved pairs; range {ratios.Min():F2}-{ratios.Max():F2})");
@@ -58,6 +66,18 @@ public static class BenchLoadCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// Runs the workload, untimed, for two of <see cref="CpuGovernor"/>'s intervals after the load changed: the time it
+    /// takes to see the change, which a real competing job (minutes long) makes negligible.
+    /// </summary>
+    static void Settle(BenchWorkload work)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < 2 * CpuGovernor.Interval + TimeSpan.FromMilliseconds(100)) work.Seconds(1);
+    }
+
+    static string Threads(int n) => n == 1 ? "1 thread" : $"{n} threads";
 
     static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

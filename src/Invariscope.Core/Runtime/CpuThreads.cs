@@ -10,7 +10,9 @@ public sealed record ThreadPlan(int Threads, string Source);
 /// <summary>
 /// Thread count and OpenMP wait policy for a machine that other work shares. libtorch's OpenMP threads spin at every
 /// barrier by default; with another CPU-bound process on the same cores one of them is descheduled while the other
-/// spins, and a micro-ViT forward ran 0.03x as fast as on one thread (issue 16). A passive wait policy sleeps instead.
+/// spins, and a micro-ViT forward ran 0.03x as fast as on one thread (issue 16). Two remedies: fewer threads when
+/// others are busy (<see cref="CpuGovernor"/>, where the count is ours to choose), and a passive wait policy, which
+/// sleeps at barriers but costs a third of a quiet machine's rate on small models (where the count is fixed).
 /// libgomp reads its environment once, when it loads, and only through the C library's <c>getenv</c>, so
 /// <see cref="PrepareProcess"/> sets it natively (<see cref="NativeEnvironment"/>) before anything touches TorchSharp.
 /// The thread count can change later (<see cref="Apply"/>): <c>--threads</c> beats <c>OMP_NUM_THREADS</c>, which beats
@@ -23,11 +25,7 @@ public static class CpuThreads
     public const string WaitPolicyVar = "OMP_WAIT_POLICY";
     /// <summary>libgomp's spin count variable (a finer form of the wait policy; a user's value is left alone too).</summary>
     public const string SpinCountVar = "GOMP_SPINCOUNT";
-    /// <summary>
-    /// The wait policy set when the user set none. Measured on a 2-core machine (README, "Speed"): with one competing
-    /// CPU-bound process the default (spinning) policy ran at a few percent of the quiet rate and PASSIVE at about half;
-    /// on a quiet machine PASSIVE cost what the README's table says.
-    /// </summary>
+    /// <summary>The wait policy set for a fixed thread count when the user set none (README, "Speed on the CPU").</summary>
     public const string DefaultWaitPolicy = "PASSIVE";
 
     static ThreadPlan? _prepared;
@@ -56,16 +54,21 @@ public static class CpuThreads
     }
 
     /// <summary>
-    /// Before libtorch loads (first thing in <c>Main</c>, while the process has one thread): sets the passive wait
-    /// policy unless the user chose one (<see cref="WaitPolicyVar"/> or <see cref="SpinCountVar"/>), and
+    /// Before libtorch loads (first thing in <c>Main</c>, while the process has one thread): where the thread count is
+    /// fixed (<c>--threads</c> among <paramref name="args"/>, <c>OMP_NUM_THREADS</c>, <c>SLURM_CPUS_PER_TASK</c>), sets
+    /// the passive wait policy unless the user chose one (<see cref="WaitPolicyVar"/> or <see cref="SpinCountVar"/>):
+    /// a fixed count cannot give way to other work, so its threads must not spin. Where the count comes from the cores,
+    /// <see cref="CpuGovernor"/> gives way instead and libgomp keeps its fast default. Sets
     /// <c>OMP_NUM_THREADS</c>/<c>MKL_NUM_THREADS</c> to the planned count unless set, in the native environment.
     /// Later calls do nothing. Returns the plan.
     /// </summary>
-    public static ThreadPlan PrepareProcess()
+    public static ThreadPlan PrepareProcess(IReadOnlyList<string>? args = null)
     {
         if (_prepared is { } done) return done;
         var plan = Plan(null, NativeEnvironment.Get, Environment.ProcessorCount);
-        if (NativeEnvironment.Get(WaitPolicyVar) is null && NativeEnvironment.Get(SpinCountVar) is null)
+        bool fixedCount = plan.Source != "cores" || (args ?? []).Any(a => a == "--threads" || a.StartsWith("--threads=", StringComparison.Ordinal));
+        if (!fixedCount) _waitPolicy = "libgomp's default (the thread count follows the load)";
+        else if (NativeEnvironment.Get(WaitPolicyVar) is null && NativeEnvironment.Get(SpinCountVar) is null)
         {
             NativeEnvironment.Set(WaitPolicyVar, DefaultWaitPolicy);
             _waitPolicy = "set by invariscope";
@@ -77,14 +80,17 @@ public static class CpuThreads
     }
 
     /// <summary>
-    /// After libtorch loads: sets its intra-op thread count to <paramref name="requested"/> (<c>--threads</c>), else
-    /// to what <see cref="PrepareProcess"/> planned, else to the plan from the environment now. Returns the plan.
+    /// After libtorch loads, on the compute thread: sets its intra-op thread count to <paramref name="requested"/>
+    /// (<c>--threads</c>), else to what <see cref="PrepareProcess"/> planned, else to the plan from the environment now;
+    /// a count from the cores then follows the machine's load (<see cref="CpuGovernor"/>). Returns the plan.
     /// </summary>
     public static ThreadPlan Apply(int? requested)
     {
         var plan = requested is null && _prepared is { } prepared ? prepared
             : Plan(requested, Environment.GetEnvironmentVariable, Environment.ProcessorCount);
         if (get_num_threads() != plan.Threads) set_num_threads(plan.Threads);
+        if (plan.Source == "cores" && _prepared is not null) CpuGovernor.Enable(plan.Threads);
+        else CpuGovernor.Disable();
         return _applied = plan;
     }
 
@@ -97,6 +103,7 @@ public static class CpuThreads
         var source = _applied?.Source ?? _prepared?.Source ?? "libtorch's default";
         var native = string.Join(", ", new[] { WaitPolicyVar, SpinCountVar }.Select(v => $"{v}={NativeEnvironment.Get(v) ?? "unset"}"));
         int n = get_num_threads();
-        return $"{n} thread{(n == 1 ? "" : "s")} ({source}); {native}: {_waitPolicy}";
+        var follows = CpuGovernor.Enabled ? ", following the load" : "";
+        return $"{n} thread{(n == 1 ? "" : "s")} now ({source}{follows}); {native}: {_waitPolicy}";
     }
 }

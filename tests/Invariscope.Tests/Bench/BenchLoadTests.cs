@@ -25,7 +25,7 @@ public class BenchLoadTests
         var (code, output) = TestData.ChildCli(new Dictionary<string, string?>(),
             ["bench", "load", "--preset", "mu/4@16", "--batch-size", "4", "--iters", "1", "--pairs", "2", "--device", "cpu"]);
         Assert.True(code == 0, output);
-        Assert.Matches(@"pair 2: without [\d.]+, with one competing process [\d.]+ img/s: ratio [\d.]+", output);
+        Assert.Matches(@"pair 2: without [\d.]+ \(\d threads?\), with one competing process [\d.]+ img/s \(\d threads?\): ratio [\d.]+", output);
         Assert.Matches(@"loaded/quiet ratio: [\d.]+ \(median of 2 interleaved pairs", output);
     }
 }

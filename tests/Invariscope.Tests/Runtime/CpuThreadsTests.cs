@@ -55,9 +55,36 @@ public class CpuThreadsTests
             ["MKL_NUM_THREADS"] = null, ["SLURM_CPUS_PER_TASK"] = "1",
         }, Bench);
         Assert.True(code == 0, output);
-        Assert.Equal("OMP_WAIT_POLICY = 'PASSIVE'", LibgompSaw(output, "OMP_WAIT_POLICY"));
+        // a count fixed by Slurm cannot give way to other work, so its threads sleep at barriers (spin count 0)
+        Assert.Equal("GOMP_SPINCOUNT = '0'", LibgompSaw(output, "GOMP_SPINCOUNT"));
         Assert.Equal("OMP_NUM_THREADS = '1'", LibgompSaw(output, "OMP_NUM_THREADS")); // Slurm's allocation, as the job scripts export it
-        Assert.Contains("1 thread (SLURM_CPUS_PER_TASK); OMP_WAIT_POLICY=PASSIVE", output);
+        Assert.Contains("1 thread now (SLURM_CPUS_PER_TASK); OMP_WAIT_POLICY=PASSIVE", output);
+    }
+
+    [Fact]
+    public void ACountFromTheCoresKeepsLibgompsSpinningAndFollowsTheLoad()
+    {
+        var (code, output) = TestData.ChildCli(new Dictionary<string, string?>
+        {
+            ["OMP_DISPLAY_ENV"] = "VERBOSE", ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null, ["OMP_NUM_THREADS"] = null,
+            ["MKL_NUM_THREADS"] = null, ["SLURM_CPUS_PER_TASK"] = null,
+        }, Bench);
+        Assert.True(code == 0, output);
+        Assert.Equal("GOMP_SPINCOUNT = '300000'", LibgompSaw(output, "GOMP_SPINCOUNT")); // libgomp's default, untouched
+        Assert.Equal($"OMP_NUM_THREADS = '{Environment.ProcessorCount}'", LibgompSaw(output, "OMP_NUM_THREADS"));
+        Assert.Contains(Environment.ProcessorCount >= 2 ? "(cores, following the load)" : "(cores)", output);
+    }
+
+    [Fact]
+    public void TheThreadsFlagFixesTheCountSoItsThreadsSleep()
+    {
+        var (code, output) = TestData.ChildCli(new Dictionary<string, string?>
+        {
+            ["OMP_DISPLAY_ENV"] = "VERBOSE", ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null, ["OMP_NUM_THREADS"] = null, ["SLURM_CPUS_PER_TASK"] = null,
+        }, [.. Bench, "--threads", "1"]);
+        Assert.True(code == 0, output);
+        Assert.Equal("GOMP_SPINCOUNT = '0'", LibgompSaw(output, "GOMP_SPINCOUNT"));
+        Assert.Contains("1 thread now (--threads); OMP_WAIT_POLICY=PASSIVE", output);
     }
 
     [Fact]
@@ -69,6 +96,6 @@ public class CpuThreadsTests
         }, [.. Bench, "--threads", "2"]);
         Assert.True(code == 0, output);
         Assert.Equal("OMP_WAIT_POLICY = 'ACTIVE'", LibgompSaw(output, "OMP_WAIT_POLICY"));
-        Assert.Contains("2 threads (--threads); OMP_WAIT_POLICY=ACTIVE, GOMP_SPINCOUNT=unset: the user's", output);
+        Assert.Contains("2 threads now (--threads); OMP_WAIT_POLICY=ACTIVE, GOMP_SPINCOUNT=unset: the user's", output);
     }
 }
