@@ -20,10 +20,10 @@ public static class BenchLoadCommand
         var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
         var batch = new Option<int>("--batch-size") { Description = "images per pass or step", DefaultValueFactory = _ => 128 };
         var iters = new Option<int>("--iters") { Description = "timed repetitions per measurement (median reported)", DefaultValueFactory = _ => 5 };
-        var pairs = new Option<int>("--pairs") { Description = "quiet/loaded measurement pairs, interleaved (medians reported)", DefaultValueFactory = _ => 3 };
+        var pairCount = new Option<int>("--pairs") { Description = "quiet/loaded measurement pairs, interleaved (medians reported)", DefaultValueFactory = _ => 3 };
         var command = new Command("load",
             "Throughput with one competing CPU-bound process (a busy loop this command starts and stops) as a ratio to without it, in one run. " +
-            "Set OMP_WAIT_POLICY or GOMP_SPINCOUNT to compare wait policies.") { workload, preset, batch, iters, pairs };
+            "Set OMP_WAIT_POLICY or GOMP_SPINCOUNT to compare wait policies.") { workload, preset, batch, iters, pairCount };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
         {
@@ -31,7 +31,7 @@ public static class BenchLoadCommand
             var output = parse.InvocationConfiguration.Output;
             var name = parse.GetValue(preset)!;
             var config = VitPresets.Get(name);
-            int b = parse.GetValue(batch), n = parse.GetValue(iters), p = parse.GetValue(pairs);
+            int b = parse.GetValue(batch), n = parse.GetValue(iters), p = parse.GetValue(pairCount);
             if (b < 1 || n < 1 || p < 1) throw new UsageError("--batch-size, --iters and --pairs must be at least 1");
             output.WriteLine($"device {dev}, {CpuThreads.Describe()}, {Environment.ProcessorCount} cores");
             using var work = parse.GetValue(workload) switch
@@ -41,7 +41,7 @@ public static class BenchLoadCommand
                 var other => throw new UsageError($"--workload {other}: expected forward or train"),
             };
             output.WriteLine(work.Title);
-            var (quiet, loaded, ratios) = (new List<double>(), new List<double>(), new List<double>());
+            var pairs = new Pairs();
             for (int i = 0; i < p; i++)
             {
                 Settle(work);
@@ -55,13 +55,11 @@ public static class BenchLoadCommand
                     l = work.UnitsPerRun / work.Seconds(n);
                     lThreads = TorchSharp.torch.get_num_threads();
                 }
-                quiet.Add(q);
-                loaded.Add(l);
-                ratios.Add(l / q);
+                pairs.Add(q, l, l / q);
                 output.WriteLine($"  pair {i + 1}: without {q:F1} ({Threads(qThreads)}), with one competing process {l:F1} {work.Unit} ({Threads(lThreads)}): ratio {l / q:F2}");
             }
-            output.WriteLine($"  without: {Median(quiet):F1} {work.Unit}; with one competing CPU-bound process: {Median(loaded):F1} {work.Unit}");
-            output.WriteLine($"  loaded/quiet ratio: {Median(ratios):F2} (median of {p} interleaved pairs; range {ratios.Min():F2}-{ratios.Max():F2})");
+            output.WriteLine($"  without: {pairs.First:F1} {work.Unit}; with one competing CPU-bound process: {pairs.Second:F1} {work.Unit}");
+            output.WriteLine($"  {pairs.Ratio("loaded/quiet ratio")}");
             return 0;
         });
         return command;
@@ -78,6 +76,4 @@ public static class BenchLoadCommand
     }
 
     static string Threads(int n) => n == 1 ? "1 thread" : $"{n} threads";
-
-    static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }

@@ -52,26 +52,24 @@ sealed class BenchPeer
         {
             var ours = new List<double>();
             for (int i = 0; i < pairs; i++) ours.Add(work.Seconds(iters));
-            output.WriteLine($"  {Rate(work, Median(ours), peak)}");
+            output.WriteLine($"  {Rate(work, Pairs.Median(ours), peak)}");
             return 0;
         }
         using var peer = StartPeer(parse, work, iters, output);
         Parity(work, peer, output);
-        var (oursTimes, peerTimes, ratios) = (new List<double>(), new List<double>(), new List<double>());
+        var times = new Pairs();
         for (int i = 0; i < pairs; i++)
         {
             // alternate which side goes first, so that a drift in the machine's load falls on both alike
             double a, b;
             if (i % 2 == 0) { a = work.Seconds(iters); b = peer.Time(); }
             else { b = peer.Time(); a = work.Seconds(iters); }
-            oursTimes.Add(a);
-            peerTimes.Add(b);
-            ratios.Add(b / a);
+            times.Add(a, b, b / a);
             output.WriteLine($"  pair {i + 1}: ours {work.UnitsPerRun / a:F1}, PyTorch {work.UnitsPerRun / b:F1} {work.Unit}: ratio {b / a:F2}");
         }
-        output.WriteLine($"  ours:    {Rate(work, Median(oursTimes), peak)}");
-        output.WriteLine($"  PyTorch: {Rate(work, Median(peerTimes), peer.Info.MatmulGflops)}");
-        output.WriteLine($"  ratio ours/PyTorch: {Median(ratios):F2} (median of {pairs} interleaved pairs; range {ratios.Min():F2}-{ratios.Max():F2})");
+        output.WriteLine($"  ours:    {Rate(work, times.First, peak)}");
+        output.WriteLine($"  PyTorch: {Rate(work, times.Second, peer.Info.MatmulGflops)}");
+        output.WriteLine($"  {times.Ratio("ratio ours/PyTorch")}");
         return 0;
     }
 
@@ -128,11 +126,5 @@ sealed class BenchPeer
     {
         double gflops = work.FlopsPerRun / seconds / 1e9;
         return $"{work.UnitsPerRun / seconds:F1} {work.Unit} = {gflops:F1} GFLOP/s ({gflops / peak:F2} of the same process's matmul)";
-    }
-
-    static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -22,13 +22,23 @@ sealed class FlatParameters : IDisposable
     public Tensor? Values => _values;
 
     /// <summary>
+    /// Mean elements per tensor up to which the flat form wins. It saves a few kernel launches per tensor (~2 µs each)
+    /// and costs a pass over all gradients (the gather) and full-size temporaries: measured, one thread, a micro ViT
+    /// (56 tensors, 3.7k elements each) 0.97-1.33 ms against 1.79-1.87 ms per step, ViT-B/32 (152 tensors, 580k each)
+    /// 568 ms against 274 ms.
+    /// </summary>
+    public const long MaxMeanElements = 16_384;
+
+    /// <summary>
     /// The gradients of <paramref name="ps"/> as one flat tensor (in this step's dispose scope), making the parameters
     /// views of the flat buffer first if they are not; null when the flat form does not apply (a parameter without a
-    /// gradient this step, another dtype than float32, several devices, no parameters).
+    /// gradient this step, another dtype than float32, several devices, no parameters, tensors too large to gain:
+    /// <see cref="MaxMeanElements"/>).
     /// </summary>
     public Tensor? TryGather(IReadOnlyList<(string name, Tensor param)> ps)
     {
         if (ps.Count == 0) return null;
+        if (_values is null && ps.Sum(p => p.param.numel()) > MaxMeanElements * ps.Count) return null;
         var (type, index) = (ps[0].param.device_type, ps[0].param.device_index);
         foreach (var (_, p) in ps)
             if (p.grad is null || p.dtype != float32 || p.device_type != type || p.device_index != index) return null;
