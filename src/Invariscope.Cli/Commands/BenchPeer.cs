@@ -47,14 +47,14 @@ sealed class BenchPeer
         double peak = Throughput.MatmulGflops(dev, dev.type == TorchSharp.DeviceType.CUDA ? 4096 : 1024);
         output.WriteLine($"fp32 matmul: {peak:F1} GFLOP/s");
         using var work = build();
-        output.WriteLine(work.Title);
         if (peerName == "none")
         {
             var ours = new List<double>();
             for (int i = 0; i < pairs; i++) ours.Add(work.Seconds(iters));
-            output.WriteLine($"  {Rate(work, Pairs.Median(ours), peak)}");
+            output.WriteLine($"{work.Title}: {Rate(work, Pairs.Median(ours), peak)}");
             return 0;
         }
+        output.WriteLine(work.Title);
         using var peer = StartPeer(parse, work, iters, output);
         Parity(work, peer, output);
         var times = new Pairs();
