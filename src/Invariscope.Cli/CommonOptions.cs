@@ -20,13 +20,25 @@ public static class CommonOptions
         Description = $"a PyTorch install's torch/lib folder to run on (e.g. for CUDA); default: ${TorchRuntime.TorchLibEnv}, else the bundled CPU libtorch",
     };
 
-    /// <summary>Adds both options to <paramref name="command"/>.</summary>
-    public static (Option<string> device, Option<string?> torchLib) AddTo(Command command)
+    /// <summary><c>--threads N</c>: libtorch's CPU threads for this command (see <see cref="CpuThreads"/>).</summary>
+    public static Option<int?> Threads() => new(ThreadsFlag)
+    {
+        Description = "CPU threads of libtorch's ops; default: $OMP_NUM_THREADS, else $SLURM_CPUS_PER_TASK, else the cores this process may use",
+    };
+
+    const string ThreadsFlag = "--threads";
+
+    /// <summary>
+    /// Adds <c>--device</c> and <c>--torch-lib</c> to <paramref name="command"/>, and <c>--threads</c> unless the command
+    /// runs no model itself (<paramref name="threads"/> false: a Slurm resubmission, whose jobs follow their allocation).
+    /// </summary>
+    public static (Option<string> device, Option<string?> torchLib) AddTo(Command command, bool threads = true)
     {
         var device = Device();
         var torchLib = TorchLib();
         command.Options.Add(device);
         command.Options.Add(torchLib);
+        if (threads) command.Options.Add(Threads());
         return (device, torchLib);
     }
 
@@ -39,10 +51,12 @@ public static class CommonOptions
         $"layers {what}: all (every block and pre_logits), last:N, or a comma list of indices (0..D-1 = blocks, D = pre_logits, " +
         "negatives from the end) and names (block3, final_norm, pre_logits)" + (byDefault is null ? "" : $"; default: {byDefault}");
 
-    /// <summary>Initialises libtorch from the parsed options and resolves the device.</summary>
+    /// <summary>Initialises libtorch from the parsed options, sets its CPU threads (<c>--threads</c>) and resolves the device.</summary>
     public static TorchSharp.torch.Device Resolve(ParseResult parse, Option<string> device, Option<string?> torchLib)
     {
         TorchRuntime.Initialize(parse.GetValue(torchLib));
+        bool hasThreads = parse.CommandResult.Command.Options.Any(o => o.Name == ThreadsFlag);
+        CpuThreads.Apply(hasThreads ? parse.GetValue<int?>(ThreadsFlag) : null);
         return TorchRuntime.ResolveDevice(parse.GetValue(device));
     }
 }

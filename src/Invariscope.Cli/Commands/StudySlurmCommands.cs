@@ -81,7 +81,7 @@ public static class StudySlurmCommands
         var command = new Command("resubmit",
             "Submit again every cell of a study that is neither done nor queued or running (failed, cancelled, timed out, or blocked by one that was), " +
             "with the options of the last submission unless given here.") { dir };
-        var (device, torchLib) = CommonOptions.AddTo(command);
+        var (device, torchLib) = CommonOptions.AddTo(command, threads: false);
         flags.AddTo(command);
         command.SetAction(parse =>
         {

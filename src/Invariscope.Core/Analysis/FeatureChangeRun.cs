@@ -53,6 +53,7 @@ public static class FeatureChangeRun
         int seen = 0;
         foreach (var batch in loader.Epoch(0))
         {
+            Runtime.CpuGovernor.Tick();
             using var scope = NewDisposeScope();
             using (batch)
             {

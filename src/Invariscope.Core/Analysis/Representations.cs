@@ -86,6 +86,7 @@ public static class Representations
             using var _ = no_grad();
             for (long start = 0; start < n; start += batchSize)
             {
+                CpuGovernor.Tick();
                 using var scope = NewDisposeScope();
                 var batch = images.narrow(0, start, Math.Min(batchSize, n - start)).to(float32).to(device);
                 using var outputs = Forward(model, batch, take, input, representation, logits);

@@ -188,6 +188,7 @@ public static class StirInversion
         for (int step = 0; step < settings.Steps; step++)
         {
             cancel.ThrowIfCancellationRequested(); // a signalled task stops here, before its next write
+            CpuGovernor.Tick();
             using (var scope = NewDisposeScope())
             {
                 var seen = x.clamp(Scalars.Zero, Scalars.One); // the forward's clamp: zero gradient outside [0, 1]

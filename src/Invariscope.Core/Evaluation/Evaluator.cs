@@ -21,6 +21,7 @@ public static class Evaluator
         using var _ = no_grad();
         foreach (var batch in loader.Epoch(0))
         {
+            Runtime.CpuGovernor.Tick();
             using var scope = NewDisposeScope();
             using (batch)
             {

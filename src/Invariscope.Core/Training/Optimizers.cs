@@ -18,18 +18,32 @@ public abstract class Optimizer : IDisposable
     /// <summary>Optimisation steps taken.</summary>
     public long Steps { get; protected set; }
 
+    readonly FlatParameters _flat = new();
+
+    /// <summary>Whether the flat update may be used (tests turn it off to compare it with the tensor-by-tensor one).</summary>
+    internal bool AllowFlat { get; init; } = true;
+
     /// <summary>Wraps the given parameters.</summary>
     protected Optimizer(IEnumerable<(string name, Tensor param)> parameters) => Params = parameters.ToList();
 
     /// <summary>
-    /// Applies one update with learning rate <paramref name="lr"/> from the current gradients. Parameters held in a
-    /// reduced precision (bf16, fp16) are updated through an fp32 master copy kept in the state, then rounded back.
+    /// Applies one update with learning rate <paramref name="lr"/> from the current gradients. When every parameter
+    /// is float32 on one device and has a gradient, the update runs once over one flat buffer that holds them all
+    /// (<see cref="FlatParameters"/>): a few large kernels instead of a few per tensor (issue 16 measured 1.4-2.5 ms
+    /// against 0.27-0.49 ms for 56 tensors), and the same numbers, every op being elementwise. Otherwise, and for
+    /// parameters held in a reduced precision (bf16, fp16, updated through an fp32 master copy kept in the state, then
+    /// rounded back), tensor by tensor.
     /// </summary>
     public void Step(double lr)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Steps++;
+        if (AllowFlat && _flat.TryGather(Params) is { } flatGrad)
+        {
+            Update(FlatParameters.Name, _flat.Values!, flatGrad, lr);
+            return;
+        }
         foreach (var (name, p) in Params)
         {
             if (p.grad is not { } g) continue;
@@ -56,16 +70,22 @@ public abstract class Optimizer : IDisposable
             if (p.grad is { } g) { g.Dispose(); p.grad = null; }
     }
 
-    /// <summary>A state slot, created as zeros like <paramref name="p"/> on first use.</summary>
+    /// <summary>
+    /// A state slot, created as zeros like <paramref name="p"/> on first use. For <see cref="FlatParameters.Name"/> it is
+    /// one flat buffer whose slices are every parameter's slot in <see cref="State"/> (so the state's files do not change).
+    /// </summary>
     protected Tensor Slot(string name, string slot, Tensor p)
     {
+        if (name == FlatParameters.Name) return _flat.Slot(slot, Params, State);
         var key = $"{name}/{slot}";
         if (!State.TryGetValue(key, out var t)) State[key] = t = zeros_like(p).DetachFromDisposeScope();
         return t;
     }
 
-    /// <summary>Whether a state slot exists yet.</summary>
-    protected bool HasSlot(string name, string slot) => State.ContainsKey($"{name}/{slot}");
+    /// <summary>Whether a state slot exists yet (for the flat buffer: for every parameter).</summary>
+    protected bool HasSlot(string name, string slot) => name == FlatParameters.Name
+        ? Params.All(p => State.ContainsKey($"{p.name}/{slot}"))
+        : State.ContainsKey($"{name}/{slot}");
 
     /// <summary>CPU copies of the state (caller disposes), plus the step count under "steps".</summary>
     public Dictionary<string, Tensor> StateDict()
@@ -83,6 +103,7 @@ public abstract class Optimizer : IDisposable
         Steps = steps.item<long>();
         foreach (var t in State.Values) t.Dispose();
         State.Clear();
+        _flat.DropSlots(); // rebuilt from the loaded per-parameter state at the next flat step
         var byName = Params.ToDictionary(p => p.name, p => p.param);
         foreach (var (key, value) in state)
         {
@@ -100,6 +121,7 @@ public abstract class Optimizer : IDisposable
     {
         foreach (var t in State.Values) t.Dispose();
         State.Clear();
+        _flat.Dispose();
         GC.SuppressFinalize(this);
     }
 }

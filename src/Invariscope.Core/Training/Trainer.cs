@@ -157,6 +157,7 @@ public sealed class Trainer(TrainConfig config, RunLayout run, Device device,
         int totalEpochs = phases.Sum(p => p.Epochs);
         foreach (var batch in loader.Epoch(epoch))
         {
+            Runtime.CpuGovernor.Tick();
             using var scope = NewDisposeScope();
             using (batch)
             {
