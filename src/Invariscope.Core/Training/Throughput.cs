@@ -40,28 +40,6 @@ public static class Throughput
     }
 
     /// <summary>
-    /// Inference throughput in images/s of <paramref name="model"/> at batch <paramref name="batch"/>
-    /// (eval mode, no grad; median of <paramref name="iters"/> timed passes after one warm-up).
-    /// </summary>
-    public static double ForwardImagesPerSecond(VisionTransformer model, Device device, int batch, int iters)
-    {
-        model.eval();
-        model.to(device);
-        using var _ = no_grad();
-        using var x = randn(batch, model.Config.InChans, model.Config.ImgSize, model.Config.ImgSize, device: device);
-        var times = new List<double>();
-        for (int i = 0; i <= iters; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            using (var scope = NewDisposeScope()) model.call(x);
-            Sync(device);
-            if (i > 0) times.Add(clock.Elapsed.TotalSeconds);
-        }
-        times.Sort();
-        return batch / times[times.Count / 2];
-    }
-
-    /// <summary>
     /// Training throughput in images/s: cross-entropy forward + backward + a step of our <paramref name="optimizer"/>
     /// (<c>sgd</c> or <c>adamw</c>) on a fixed random batch (median of <paramref name="iters"/> timed steps after
     /// two warm-ups).
