@@ -62,16 +62,7 @@ public static class TestData
     /// </summary>
     public static (int code, string output) ChildCli(IReadOnlyDictionary<string, string?> env, IEnumerable<string> args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "invariscope.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (k, v) in env)
-            if (v is null) start.Environment.Remove(k);
-            else start.Environment[k] = v;
-        using var p = System.Diagnostics.Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet", [System.IO.Path.Combine(AppContext.BaseDirectory, "invariscope.dll"), .. args], env);
+        return (code, stdout + stderr);
     }
 }

@@ -47,13 +47,8 @@ public sealed class TorchPeer : IDisposable
         if (!File.Exists(python)) return $"{python} not found (apt-get install python3; see scripts/peer/install.sh)";
         try
         {
-            var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-c", "import torch" }) start.ArgumentList.Add(a);
-            using var p = Process.Start(start)!;
-            var err = p.StandardError.ReadToEndAsync();
-            p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            return p.ExitCode == 0 ? null : $"{python} cannot import torch (scripts/peer/install.sh installs python3-torch): {err.Result.Trim().Split('\n')[^1]}";
+            var (code, _, err) = ChildProcess.Run(python, ["-c", "import torch"]);
+            return code == 0 ? null : $"{python} cannot import torch (scripts/peer/install.sh installs python3-torch): {err.Trim().Split('\n')[^1]}";
         }
         catch (System.ComponentModel.Win32Exception e) { return $"{python}: {e.Message}"; }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Invariscope.Runtime;
 
@@ -27,13 +26,10 @@ public sealed record TaskState(long Job, int Task, string State, string Reason, 
 /// </summary>
 public static partial class SlurmClient
 {
-    /// <summary>Whether <c>sbatch</c> is on PATH (a login node or a node of a cluster).</summary>
-    public static bool Available => Find("sbatch") is not null;
-
     /// <summary>Throws, in one line, when <c>sbatch</c> is not on PATH (before a submission writes anything).</summary>
     public static void Require()
     {
-        if (!Available) throw new InvariscopeException("sbatch not found on PATH: run this on a Slurm login node (or use the local executor, the default)");
+        if (Find("sbatch") is null) throw NotFound("sbatch");
     }
 
     /// <summary>Submits a script; returns its job id.</summary>
@@ -126,16 +122,12 @@ public static partial class SlurmClient
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
+    static InvariscopeException NotFound(string program) =>
+        new($"{program} not found on PATH: run this on a Slurm login node (or use the local executor, the default)");
+
     static (int code, string stdout, string stderr) Run(string program, IEnumerable<string> args)
     {
-        var exe = Find(program) ?? throw new InvariscopeException(
-            $"{program} not found on PATH: run this on a Slurm login node (or use the local executor, the default)");
-        var start = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr);
+        var exe = Find(program) ?? throw NotFound(program);
+        return ChildProcess.Run(exe, args);
     }
 }

@@ -26,8 +26,9 @@ public static class SlurmExecutor
         var jobs = SlurmJobs.Read(layout);
         var states = StudyStatus.Of(plan, isDone, layout, jobs);
         var done = states.Where(s => s.State == CellState.Done).Select(s => s.Id).ToHashSet();
-        var live = states.Where(s => s.State is CellState.Running or CellState.Pending).ToDictionary(s => s.Id, s => s.Task!);
-        var never = states.Where(s => s.State == CellState.Blocked && s.Detail?.StartsWith("PENDING", StringComparison.Ordinal) == true).Select(s => s.Task!).ToList();
+        var latest = jobs.Latest();
+        var live = states.Where(s => s.State is CellState.Running or CellState.Pending).ToDictionary(s => s.Id, s => latest[s.Id]);
+        var never = states.Where(s => s.State == CellState.Blocked && s.Queued).Select(s => s.Task!).ToList();
         var arrays = SlurmArrays.For(plan, done.Concat(live.Keys).ToHashSet(), done);
         log($"{plan.Cells.Count} cells: {done.Count} done, {live.Count} queued or running, {arrays.Sum(a => a.Cells.Count)} to submit in {arrays.Count} job arrays" +
             (never.Count > 0 ? $" ({never.Count} tasks that wait for a failed cell are cancelled first)" : ""));
@@ -38,7 +39,7 @@ public static class SlurmExecutor
         var folder = layout.SlurmSubmission(index);
         var submitted = new List<SubmittedArray>();
         var at = DateTime.UtcNow;
-        var taskOf = new Dictionary<string, (string job, int task)>(live.Select(kv => KeyValuePair.Create(kv.Key, Split(kv.Value))));
+        var taskOf = live.ToDictionary(kv => kv.Key, kv => (job: kv.Value.job.ToString(), kv.Value.task));
         foreach (var array in arrays)
         {
             var cellList = Path.Combine(folder, array.Name + ".cells");
@@ -84,12 +85,6 @@ public static class SlurmExecutor
     }
 
     static string Symbolic(IReadOnlyList<string> after) => after.Count == 0 ? "" : "afterok:" + string.Join(':', after.Select(id => $"<{id}>"));
-
-    static (string job, int task) Split(string task)
-    {
-        int at = task.LastIndexOf('_');
-        return (task[..at], int.Parse(task[(at + 1)..]));
-    }
 
     static string Short(string dependency) => dependency.Length <= 80 ? dependency : dependency[..77] + "...";
 }

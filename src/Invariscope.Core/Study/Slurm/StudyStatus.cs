@@ -26,7 +26,8 @@ public enum CellState
 /// <param name="Task">Its latest task (<c>JOB_TASK</c>), or null.</param>
 /// <param name="Log">That task's log, or null.</param>
 /// <param name="Detail">Slurm's state and reason, or the error the task recorded, or null.</param>
-public sealed record CellStatus(string Id, CellState State, string? Task, string? Log, string? Detail);
+/// <param name="Queued">Its task is still in Slurm's queue (running, pending, or pending for a dependency that failed).</param>
+public sealed record CellStatus(string Id, CellState State, string? Task, string? Log, string? Detail, bool Queued = false);
 
 /// <summary>
 /// The state of every cell of a study, from its files (done or not) and, for the rest, from what Slurm says of the
@@ -39,12 +40,12 @@ public static class StudyStatus
     public static IReadOnlyList<CellStatus> Of(StudyPlan plan, Func<Cell, bool> isDone, StudyLayout layout, SlurmJobs jobs)
     {
         var latest = jobs.Latest();
-        var queue = SlurmClient.Available ? SlurmClient.Queue(jobs.Jobs).ToDictionary(t => (t.Job, t.Task)) : [];
+        var queue = SlurmClient.Queue(jobs.Jobs).ToDictionary(t => (t.Job, t.Task)); // empty without squeue
         var shown = new Dictionary<long, Dictionary<int, TaskState>>();
         TaskState? Ended(long job, int task)
         {
             if (!shown.TryGetValue(job, out var tasks))
-                shown[job] = tasks = SlurmClient.Available ? SlurmClient.Show(job).GroupBy(t => t.Task).ToDictionary(g => g.Key, g => g.Last()) : [];
+                shown[job] = tasks = SlurmClient.Show(job).GroupBy(t => t.Task).ToDictionary(g => g.Key, g => g.Last()); // empty without scontrol
             return tasks.GetValueOrDefault(task);
         }
         var states = new List<CellStatus>();
@@ -58,7 +59,7 @@ public static class StudyStatus
             if (queue.TryGetValue(at, out var live))
             {
                 var state = live.NeverRuns ? CellState.Blocked : live.Running ? CellState.Running : CellState.Pending;
-                Add(new CellStatus(cell.Id, state, task, log, Describe(live)));
+                Add(new CellStatus(cell.Id, state, task, log, Describe(live), Queued: true));
                 continue;
             }
             var ended = Ended(at.job, at.task);

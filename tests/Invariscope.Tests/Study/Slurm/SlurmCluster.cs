@@ -62,13 +62,8 @@ public sealed class SlurmCluster : IDisposable
     /// <summary>Runs a program (a Slurm client) and returns its exit code and stdout + stderr.</summary>
     public static (int code, string output) Run(string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var p = Process.Start(start)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
+        var (code, stdout, stderr) = Invariscope.Runtime.ChildProcess.Run(program, args);
+        return (code, stdout + stderr);
     }
 
     /// <summary>

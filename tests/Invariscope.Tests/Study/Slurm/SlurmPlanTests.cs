@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Invariscope.Runtime;
 using Invariscope.Study;
 using Invariscope.Study.Cells;
 using Invariscope.Study.Slurm;
@@ -85,23 +85,21 @@ public class SlurmPlanTests
         File.WriteAllText(path, script);
         Assert.Equal(0, SlurmCluster.Run("/bin/bash", "-n", path).code);
 
-        var start = new ProcessStartInfo("/bin/bash", [path]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (k, v) in new[] { ("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_JOB_ID", "41"), ("SLURM_JOB_ID", "43"), ("SLURM_CPUS_PER_TASK", "4") }) start.Environment[k] = v;
-        start.Environment.Remove("OMP_NUM_THREADS");
-        using var p = Process.Start(start)!;
-        var output = p.StandardOutput.ReadToEnd().Split('\n');
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
+        var env = new Dictionary<string, string?>
+        {
+            ["SLURM_ARRAY_TASK_ID"] = "1", ["SLURM_ARRAY_JOB_ID"] = "41", ["SLURM_JOB_ID"] = "43", ["SLURM_CPUS_PER_TASK"] = "4", ["OMP_NUM_THREADS"] = null,
+        };
+        var (code, stdout, _) = ChildProcess.Run("/bin/bash", [path], env);
+        var output = stdout.Split('\n');
+        Assert.Equal(0, code);
         Assert.Contains("analysis/ft/epoch_001/s0: job 41_1 (id 43)", output[0]);
         Assert.Equal(["study", "/shared/my study/study.json", "--out", "/shared/my study", "--cell", "analysis/ft/epoch_001/s0", "--device", "cuda", "--torch-lib", "/opt/torch lib"],
             output.Skip(1).Where(l => l.Length > 0));
 
         // a task index past the list is an error naming the list, not a run of an empty cell
-        start.Environment["SLURM_ARRAY_TASK_ID"] = "5";
-        using var q = Process.Start(start)!;
-        var err = q.StandardError.ReadToEnd();
-        q.WaitForExit();
-        Assert.Equal(1, q.ExitCode);
+        env["SLURM_ARRAY_TASK_ID"] = "5";
+        var (past, _, err) = ChildProcess.Run("/bin/bash", [path], env);
+        Assert.Equal(1, past);
         Assert.Contains($"no cell for task 5 in {cells}", err);
     }
 
