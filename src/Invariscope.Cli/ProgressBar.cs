@@ -54,14 +54,15 @@ public sealed class ProgressBar : IProgress<(int done, int total)>
     /// <summary>A per-epoch progress bar of training steps on stderr (or <paramref name="output"/>), showing loss, accuracy and img/s (train, finetune, study).</summary>
     public static Action<Training.StepProgress> TrainingSteps(TextWriter? output = null)
     {
-        ProgressBar? bar = null;
-        (int epoch, int total, string phase, int batch) last = (-1, -1, "", int.MaxValue);
+        // one bar per thread: the cells of a study with --jobs train side by side, each reporting from its own worker
+        var state = new ThreadLocal<(ProgressBar? bar, (int epoch, int total, string phase, int batch) last)>(() => (null, (-1, -1, "", int.MaxValue)));
         return p =>
         {
+            var (bar, last) = state.Value;
             // a new bar for each epoch of each run: a study's next run starts again at epoch 1 (batch 1)
             if ((p.Epoch, p.TotalEpochs, p.Phase) != (last.epoch, last.total, last.phase) || p.Batch <= last.batch)
                 bar = new ProgressBar($"epoch {p.Epoch}/{p.TotalEpochs} [{p.Phase}]", "batch", output);
-            last = (p.Epoch, p.TotalEpochs, p.Phase, p.Batch);
+            state.Value = (bar, (p.Epoch, p.TotalEpochs, p.Phase, p.Batch));
             bar!.Suffix = $"loss {p.Loss:F4}" + (double.IsNaN(p.Acc) ? "" : $" acc {p.Acc:P1}") + $" {p.ImagesPerSecond:F0} img/s";
             bar.Report((p.Batch, p.Batches));
         };

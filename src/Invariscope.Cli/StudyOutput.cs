@@ -7,14 +7,36 @@ namespace Invariscope.Cli;
 /// <summary>What the study, demo and report commands print: a whole study run with progress, and the summary lines.</summary>
 public static class StudyOutput
 {
+    /// <summary><c>--jobs N|auto</c>: cells run at a time in this process (<see cref="ParallelCells"/>). A bad value is a usage error.</summary>
+    public static Option<string> Jobs()
+    {
+        var option = new Option<string>("--jobs")
+        {
+            Description = "cells run at a time in this process, the CPU threads shared out between them: a number, or auto " +
+                          "(for micro models on the CPU one per thread, each cell on one thread; otherwise one)",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (value != "auto" && !(int.TryParse(value, out var n) && n >= 1)) result.AddError($"--jobs {value}: must be auto or a number of at least 1");
+        });
+        return option;
+    }
+
+    /// <summary>The workers for <c>--jobs</c>'s <paramref name="value"/> (after the threads are applied).</summary>
+    public static int ResolveJobs(string value, StudyConfig study, TorchSharp.torch.Device device) => value != "auto"
+        ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+        : ParallelCells.Auto(study, device, Runtime.CpuThreads.Applied?.Threads ?? 1);
+
     /// <summary>Runs (or resumes) a whole study with progress output (report included) and prints the headline numbers.</summary>
-    public static int Run(ParseResult parse, StudyConfig study, string root, TorchSharp.torch.Device device)
+    public static int Run(ParseResult parse, StudyConfig study, string root, TorchSharp.torch.Device device, int jobs = 1)
     {
         var stdout = parse.InvocationConfiguration.Output;
         return Cancellable.Run(parse, cancel =>
         {
             var started = DateTime.UtcNow;
-            var outcome = new StudyRunner(study, root, device, Callbacks(stdout)).Run(cancel);
+            var outcome = new StudyRunner(study, root, device, Callbacks(stdout)).Run(cancel, jobs);
             stdout.WriteLine();
             PrintSummary(stdout, outcome.Results, outcome.Statistics);
             stdout.WriteLine($"finished in {(DateTime.UtcNow - started).TotalMinutes:F1} min");

@@ -32,11 +32,12 @@ public static class DemoCommand
         var taskB = new Option<string?>("--task-b") { Description = "task-B training data spec instead of synthetic texture, e.g. \"fashion-mnist:DIR?split=train&classes=5-9\"" };
         var testB = new Option<string?>("--test-b") { Description = "task-B test data spec (accuracy, corruptions, probe images)" };
         var oodB = new Option<string?>("--ood-b") { Description = "task-B out-of-distribution test data spec, or none" };
+        var jobs = StudyOutput.Jobs();
         var command = new Command("demo",
             "The main job: pretrain a tiny ViT on task A; finetune on task B (classification, reconstruction) and train from scratch; " +
             "evaluate clean/OOD/corrupted accuracy per epoch; analyse every epoch's invariances; correlate; write the HTML report.")
         {
-            output, images, pretrainImages, trainingSeeds, learningEpochs, pretrain, finetune, model, size, seed, testImages, limit, corruptions, samples, seeds, steps, intervals, taskA, taskB, testB, oodB,
+            output, images, pretrainImages, trainingSeeds, learningEpochs, pretrain, finetune, model, size, seed, testImages, limit, corruptions, samples, seeds, steps, intervals, taskA, taskB, testB, oodB, jobs,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         command.SetAction(parse =>
@@ -57,7 +58,7 @@ public static class DemoCommand
             };
             var study = Demo.Config(options);
             var dev = CommonOptions.Resolve(parse, device, torchLib);
-            return StudyOutput.Run(parse, study, options.Out, dev);
+            return StudyOutput.Run(parse, study, options.Out, dev, StudyOutput.ResolveJobs(parse.GetValue(jobs)!, study, dev));
         });
         return command;
     }

@@ -32,12 +32,13 @@ public static class StudyCommand
             DefaultValueFactory = _ => "local",
         };
         executor.AcceptOnlyFromAmong("local", "slurm");
+        var jobs = StudyOutput.Jobs();
         var slurm = new SlurmFlags();
         var command = new Command("study",
             "Run a study: train every setting with per-epoch checkpoints, evaluate robustness, analyse invariances, correlate, and write the report. " +
             "The work is split into cells that can also run one per process (--plan, --cell), in any order their dependencies allow.")
         {
-            config, output, plan, cell, executor,
+            config, output, plan, cell, executor, jobs,
         };
         var (device, torchLib) = CommonOptions.AddTo(command);
         slurm.AddTo(command);
@@ -65,7 +66,7 @@ public static class StudyCommand
                 return StudySlurmCommands.Submit(parse, study, root, options, slurm.DryRun(parse));
             }
             var dev = CommonOptions.Resolve(parse, device, torchLib);
-            if (id is null) return StudyOutput.Run(parse, study, root, dev);
+            if (id is null) return StudyOutput.Run(parse, study, root, dev, StudyOutput.ResolveJobs(parse.GetValue(jobs)!, study, dev));
             var layout = new Invariscope.Layout.StudyLayout(root);
             return Cancellable.Run(parse, cancel =>
             {

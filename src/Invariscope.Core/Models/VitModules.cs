@@ -57,13 +57,24 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var (b, t, d) = (x.shape[0], x.shape[1], x.shape[2]);
-        var parts = qkv.call(x).reshape(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4); // (3,B,H,T,hd)
+        var qkvOut = qkv.call(x).reshape(b, t, 3, _heads, d / _heads).permute(2, 0, 3, 1, 4); // (3,B,H,T,hd)
         // On the CPU libtorch 2.10's fused kernel wins alone (forward + backward 1.75x at micro shapes, 0.90x at B/32) but
-        // not in the model, where q, k, v are strided views of qkv: micro ViT forward 1.03x, train step 1.00x, STIR 0.95x
-        // (1 thread, interleaved; issue 16). On CUDA the fused (flash) kernel wins.
-        var y = x.device_type == DeviceType.CUDA
-            ? nn.functional.scaled_dot_product_attention(parts[0], parts[1], parts[2])
-            : matmul(softmax(matmul(parts[0], parts[1].transpose(-2, -1)).mul_(_scale), -1), parts[2]); // (B,H,T,hd)
+        // not in the model: micro ViT forward 1.03x, train step 1.00x, STIR 0.95x (1 thread, interleaved; issue 16). On
+        // CUDA the fused (flash) kernel wins. On the CPU q, k, v are made contiguous once and split with unbind: indexing
+        // the permuted view three times made each bmm copy its operand and the backward fill and add three full-size
+        // zero tensors (select's backward); unbind's is one stack. Same numbers, the attention core 0.90x the time
+        // at STIR's micro shapes (scripts/profile/block_parts.sh).
+        Tensor y;
+        if (x.device_type == DeviceType.CUDA)
+        {
+            var p = qkvOut.unbind(0);
+            y = nn.functional.scaled_dot_product_attention(p[0], p[1], p[2]);
+        }
+        else
+        {
+            var p = qkvOut.contiguous().unbind(0);
+            y = matmul(softmax(matmul(p[0], p[1].transpose(-2, -1)).mul_(_scale), -1), p[2]); // (B,H,T,hd)
+        }
         return proj.call(y.transpose(1, 2).reshape(b, t, d)).MoveToOuterDisposeScope();
     }
 }

@@ -31,6 +31,7 @@ public static partial class AtomicFile
         Directory.CreateDirectory(dir);
         string tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}@{Host}.{Guid.NewGuid():N}.tmp");
         FaultPoints.Hit("write", full);
+        InFlight.TryAdd(tmp, 0);
         try
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -50,6 +51,7 @@ public static partial class AtomicFile
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);
+            InFlight.TryRemove(tmp, out _);
         }
         FaultPoints.Hit("renamed", full);
         SyncFolder(dir);
@@ -71,7 +73,7 @@ public static partial class AtomicFile
             var m = TempName().Match(Path.GetFileName(file));
             if (!m.Success) continue;
             // a temp file of the pre-PID naming (.NAME.GUID.tmp) has no owner to ask: it is stale
-            if (m.Groups["pid"].Success && int.TryParse(m.Groups["pid"].Value, out int pid) && IsAlive(pid)) continue;
+            if (m.Groups["pid"].Success && int.TryParse(m.Groups["pid"].Value, out int pid) && (pid == Environment.ProcessId ? InFlight.ContainsKey(Path.GetFullPath(file)) : IsAlive(pid))) continue;
             // another node's writer (a shared study folder under Slurm) cannot be asked either: its PID means nothing
             // here, so its temp file goes only once it is far older than any write takes
             if (m.Groups["host"].Success && m.Groups["host"].Value != Host && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) < ForeignTempAge) continue;
@@ -80,6 +82,13 @@ public static partial class AtomicFile
         }
         return removed;
     }
+
+    /// <summary>
+    /// This process's temp files being written now: cells that run side by side (<c>--jobs</c>) clean a folder while
+    /// another cell of the same process writes in it, so a temp file of this process is stale only once its write
+    /// has ended.
+    /// </summary>
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> InFlight = new();
 
     [GeneratedRegex(@"^\..+?\.(?:(?<pid>[0-9]+)(?:@(?<host>[A-Za-z0-9_-]+))?\.)?[0-9a-f]{32}\.tmp$")]
     private static partial Regex TempName();
@@ -92,7 +101,6 @@ public static partial class AtomicFile
 
     static bool IsAlive(int pid)
     {
-        if (pid == Environment.ProcessId) return false; // this process's writes are not in flight when a stage starts
         if (OperatingSystem.IsLinux()) return Directory.Exists($"/proc/{pid}");
         try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
         catch (ArgumentException) { return false; }

@@ -30,6 +30,9 @@ public static class CpuThreads
 
     static ThreadPlan? _prepared;
     static ThreadPlan? _applied;
+
+    /// <summary>The plan <see cref="Apply"/> set last, or null before it ran.</summary>
+    public static ThreadPlan? Applied => _applied;
     static string _waitPolicy = "not prepared by invariscope (a library caller)";
 
     /// <summary>The thread count from the options and the environment: see the class summary for the order.</summary>

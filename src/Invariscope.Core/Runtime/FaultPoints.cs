@@ -18,7 +18,8 @@ namespace Invariscope.Runtime;
 /// </para>
 /// <para><c>INVARISCOPE_FAULT_WHERE=TEXT</c> counts only writes whose full path contains TEXT (one cell among many
 /// processes of a study); <c>INVARISCOPE_FAULT_ACTION=hang</c> blocks the process there instead of killing it (a
-/// task caught running, for <c>scancel</c>).</para>
+/// task caught running, for <c>scancel</c>), and <c>throw</c> fails that write with an <see cref="IOException"/> (a full
+/// disk, say: one cell fails while the process lives on).</para>
 /// </summary>
 public static class FaultPoints
 {
@@ -31,12 +32,13 @@ public static class FaultPoints
 
     /// <summary>The environment variable restricting the fault to paths containing its text.</summary>
     public const string WhereEnv = "INVARISCOPE_FAULT_WHERE";
-    /// <summary>The environment variable choosing what happens at the point: <c>kill</c> (default) or <c>hang</c>.</summary>
+    /// <summary>The environment variable choosing what happens at the point: <c>kill</c> (default), <c>hang</c> or <c>throw</c>.</summary>
     public const string ActionEnv = "INVARISCOPE_FAULT_ACTION";
 
     static readonly (string Point, int N)? Target = ParseTarget(Environment.GetEnvironmentVariable(FaultEnv));
     static readonly string? Where = Environment.GetEnvironmentVariable(WhereEnv) is { Length: > 0 } w ? w : null;
     static readonly bool Hang = Environment.GetEnvironmentVariable(ActionEnv) == "hang";
+    static readonly bool Throw = Environment.GetEnvironmentVariable(ActionEnv) == "throw";
     static readonly string? TracePath = Environment.GetEnvironmentVariable(TraceEnv) is { Length: > 0 } t ? t : null;
     static readonly bool Active = Target is not null || TracePath is not null;
     static int _seen;
@@ -52,6 +54,7 @@ public static class FaultPoints
             if (TracePath is not null) File.AppendAllText(TracePath, point + "\n");
             if (Target is { } t && t.Point == point && (Where is null || Path.GetFullPath(path).Contains(Where, StringComparison.Ordinal)) && ++_seen == t.N)
             {
+                if (Throw) throw new IOException($"{FaultEnv}: injected failure at {point} (occurrence {t.N}) writing {path}");
                 Console.Error.WriteLine($"{FaultEnv}: {(Hang ? "hangs" : "killed")} at {point} (occurrence {t.N}) writing {path}");
                 Console.Error.Flush();
                 if (Hang) Thread.Sleep(Timeout.Infinite);

@@ -7,7 +7,7 @@ using Invariscope.Training;
 namespace Invariscope.Study;
 
 /// <summary>
-/// Sizes and data of the demo study. The defaults finish in under 10 minutes on a quiet 2-core CPU: a 4-block micro
+/// Sizes and data of the demo study. The defaults finish in about 6.5 minutes on a quiet 2-core CPU: a 4-block micro
 /// ViT on 32×32 synthetic images (patch 8, so 16 tokens), pretrained on a rich task (texture × colour, 20 classes,
 /// 10,000 images) and finetuned on a related one with few labels (texture, 5 classes, 1,000 images), where
 /// pretraining matters. The data options point it at real data, e.g. Fashion-MNIST classes 0–4 as task A and 5–9 as B.

@@ -18,7 +18,8 @@ public sealed record StudyCallbacks(Action<string> Log, Action<StepProgress>? On
 public sealed record StudyOutcome(StudyResults Results, StudyStatisticsResult Statistics, string Report);
 
 /// <summary>
-/// Runs a study into a folder, as a loop over its cells (<see cref="StudyPlan"/>) in plan order, in this process:
+/// Runs a study into a folder, as a loop over its cells (<see cref="StudyPlan"/>) in plan order, in this process (or
+/// several at a time, <see cref="ParallelCells"/>):
 /// the training runs, each run's robustness per epoch, the inversions on each pretrained start, each run's analysis
 /// per (epoch, STIR seed), the statistics and the report. Every cell writes its results atomically and is skipped
 /// when done, so running the same study again resumes where a killed one stopped, and the cells may as well run one
@@ -34,19 +35,42 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
     /// <summary>The study's cells.</summary>
     public StudyPlan Plan { get; } = StudyPlan.For(config);
 
-    /// <summary>Runs (or resumes) every cell; returns the loaded results, the statistics and the report.</summary>
-    public StudyOutcome Run(CancellationToken cancel = default)
+    /// <summary>
+    /// Runs (or resumes) every cell; returns the loaded results, the statistics and the report. With
+    /// <paramref name="jobs"/> above one the cells run that many at a time in this process (<see cref="ParallelCells"/>).
+    /// </summary>
+    public StudyOutcome Run(CancellationToken cancel = default, int jobs = 1)
     {
         using var cells = new StudyCells(config, Root, device, callbacks);
         var log = callbacks.Log;
         StudyInputs.Check(config); // before the folder is created: a typo leaves nothing behind
         using var hold = Runtime.FolderLock.Acquire(Root, what: "in use by another study run or its cells");
         cells.WriteConfig();
+        foreach (var s in config.Settings.Where(s => !s.Robustness || !s.Analyze))
+            log($"{s.Name}: " + string.Join(", ", new[] { s.Robustness ? null : "robustness off", s.Analyze ? null : "analysis off" }.OfType<string>()));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (report, times) = jobs > 1 ? RunParallel(cells, jobs, cancel) : RunInOrder(cells, cancel);
+        log((jobs > 1 ? $"time by stage (this invocation, cell-seconds on {jobs} workers, {clock.Elapsed.TotalSeconds:F0} s in all): "
+                : "time by stage (this invocation; a resumed stage counts only what was left): ") +
+            string.Join(", ", times.Select(t => $"{t.Key} {t.Value:F0} s")));
+        var (results, statistics) = (jobs > 1 ? null : cells.Statistics.Last) ?? cells.Statistics.Load();
+        return new StudyOutcome(results, statistics, report!.Html);
+    }
+
+    (ReportResult? report, IReadOnlyDictionary<string, double> times) RunParallel(StudyCells cells, int jobs, CancellationToken cancel)
+    {
+        var done = Plan.Cells.Where(cells.IsDone).Select(c => c.Id).ToHashSet();
+        if (done.Count > 0) callbacks.Log($"{done.Count} of {Plan.Cells.Count} cells already done");
+        var (report, seconds) = new ParallelCells(config, Root, device, callbacks, jobs).Run(Plan, done, Group, Stage, Describe, cancel);
+        return (report ?? (done.Contains(CellIds.Report) ? cells.Run(Plan[CellIds.Report], cancel, done: true) as ReportResult : null), seconds);
+    }
+
+    (ReportResult? report, IReadOnlyDictionary<string, double> times) RunInOrder(StudyCells cells, CancellationToken cancel)
+    {
+        var log = callbacks.Log;
         var groups = Plan.Cells.GroupBy(Group).ToList(); // plan order: a group's cells are contiguous
         int stage = 0;
         var times = new Dictionary<string, double>();
-        foreach (var s in config.Settings.Where(s => !s.Robustness || !s.Analyze))
-            log($"{s.Name}: " + string.Join(", ", new[] { s.Robustness ? null : "robustness off", s.Analyze ? null : "analysis off" }.OfType<string>()));
         ReportResult? report = null;
         CellKind? previous = null;
         // the time left, from the measured time of the cells run so far (cells done before this run cost nothing)
@@ -73,10 +97,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
             var what = Stage(first);
             times[what] = times.GetValueOrDefault(what) + clock.Elapsed.TotalSeconds;
         }
-        log("time by stage (this invocation; a resumed stage counts only what was left): " +
-            string.Join(", ", times.Select(t => $"{t.Key} {t.Value:F0} s")));
-        var (results, statistics) = cells.Statistics.Last ?? cells.Statistics.Load();
-        return new StudyOutcome(results, statistics, report!.Html);
+        return (report, times);
     }
 
     /// <summary>Runs one cell (or reads it back when done); returns its stage's result.</summary>

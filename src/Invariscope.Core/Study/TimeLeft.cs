@@ -33,11 +33,14 @@ public sealed class TimeLeft
     /// or, while no cell left has a rate, <c>time left: analysis, report not timed yet</c>; null while nothing has been
     /// measured or nothing is left.
     /// </summary>
-    public string? Describe(IEnumerable<string> pending)
+    /// <param name="pending">One stage name per cell still to run.</param>
+    /// <param name="workers">Cells that run at a time (<see cref="ParallelCells"/>): the cell-seconds are shared between them.</param>
+    public string? Describe(IEnumerable<string> pending, int workers = 1)
     {
         var list = pending.ToList();
         if (measured.Count == 0 || list.Count == 0) return null;
         var (seconds, untimed) = Estimate(list);
+        seconds /= Math.Max(1, workers);
         string notTimed = $"{string.Join(", ", untimed)} not timed yet";
         if (list.All(untimed.Contains)) return $"time left: {notTimed}";
         string time = seconds < 0.5 ? "under a second" : seconds < 90 ? $"about {seconds:F0} s" : seconds < 5400 ? $"about {seconds / 60:F0} min" : $"about {seconds / 3600:F1} h";

@@ -77,6 +77,7 @@ public class ProgressBarTests
         Assert.Equal("about 4 min left", left.Describe(["training", "training", "robustness", "robustness", "robustness"]));
         Assert.Equal("about 12 s left, and analysis, report not timed yet", left.Describe(["robustness", "robustness", "analysis", "analysis", "report"]));
         Assert.Equal("about 3.3 h left", left.Describe(Enumerable.Repeat("training", 100)));
+        Assert.Equal("about 2 min left", left.Describe(["training", "training", "robustness", "robustness", "robustness"], workers: 2)); // --jobs 2: 258 s of cells in 129
         Assert.Equal("time left: analysis, report not timed yet", left.Describe(["analysis", "report"]));
         left.Add("report", 0.2);
         Assert.Equal("under a second left", left.Describe(["report"]));

@@ -47,6 +47,23 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public void A_write_in_flight_in_this_process_keeps_its_temp_file_while_another_cell_cleans_the_folder()
+    {
+        // cells side by side (--jobs) clean the folders they write while another cell of the same process writes there
+        using var dir = new TestData.TempDir();
+        var path = dir.File("inversions.json");
+        int removed = -1;
+        AtomicFile.Write(path, s =>
+        {
+            s.Write("{}"u8);
+            removed = AtomicFile.RemoveStale(dir.Path); // the temp file being written is this process's, and in flight
+        });
+        Assert.Equal(0, removed);
+        Assert.Equal("{}", File.ReadAllText(path));
+        Assert.Equal(["inversions.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName)); // once written, nothing is left
+    }
+
+    [Fact]
     public void Another_machines_temp_file_is_kept_until_it_is_a_day_old_and_this_machines_dead_ones_go()
     {
         // a shared study folder under Slurm: a PID from another node means nothing here, so only age can tell

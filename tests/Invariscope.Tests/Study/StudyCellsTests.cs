@@ -9,7 +9,7 @@ namespace Invariscope.Tests.Study;
 public class StudyCellsTests
 {
     /// <summary>The tiny demo with ft over training seeds 0 and 1 (so three runs share the inversions on @pretrain), one corruption, fewer permutations.</summary>
-    static StudyConfig Config(string dir)
+    internal static StudyConfig Config(string dir)
     {
         var demo = Demo.Config(DemoTests.Tiny(dir));
         return (demo with
@@ -164,7 +164,7 @@ public class StudyCellsTests
     }
 
     /// <summary>The two study folders hold the same results (see <see cref="ResultFiles.AssertSame"/>), most files byte for byte.</summary>
-    static void AssertSameResults(string a, string b)
+    internal static void AssertSameResults(string a, string b)
     {
         var (files, exact) = ResultFiles.AssertSame(a, b);
         Assert.Contains(Path.Combine("ft-recon", "analysis", "results.json"), files);

@@ -85,7 +85,7 @@ public sealed class StudyPlan
     }
 
     /// <summary>A run's train config as planned (<c>@pretrain</c> not yet resolved).</summary>
-    static TrainConfig Train(StudyConfig config, StudyRun run) =>
+    public static TrainConfig Train(StudyConfig config, StudyRun run) =>
         run.Setting is null ? config.PretrainConfig()! : config.SettingConfig(run.Setting, null, seed: run.Seed);
 
     /// <summary>The epochs a run's plan would write: 0 (its start) to the sum of its phases.</summary>
