@@ -51,6 +51,8 @@ public static class StudyCommand
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             if (parse.GetValue(plan) && id is not null) return Usage(stderr, "--plan and --cell exclude each other");
+            if (parse.GetResult(jobs) is { Implicit: false } && (id is not null || parse.GetValue(executor) == "slurm"))
+                return Usage(stderr, "--jobs runs a study's cells side by side in this process; with --cell or --executor slurm each cell runs alone");
             var study = StudyConfig.Load(path);
             if (parse.GetValue(plan))
             {

@@ -67,4 +67,18 @@ public sealed class ParallelCellsTests
         Assert.Contains($"--jobs {jobs}: must be auto or a number of at least 1", stderr);
         Assert.False(Directory.Exists(dir.File("never")));
     }
+
+    [Theory]
+    [InlineData("--cell", "train/pretrain")]
+    [InlineData("--executor", "slurm")]
+    public void Jobs_with_one_cell_or_slurm_is_a_usage_error(string flag, string value)
+    {
+        using var dir = new TestData.TempDir();
+        var configFile = dir.File("study.json");
+        File.WriteAllText(configFile, StudyCellsTests.Config(dir.Path).ToJson());
+        var (code, _, stderr) = TestData.Cli("study", configFile, "--out", dir.File("never"), flag, value, "--jobs", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("--jobs runs a study's cells side by side in this process; with --cell or --executor slurm each cell runs alone", stderr);
+        Assert.False(Directory.Exists(dir.File("never")));
+    }
 }
