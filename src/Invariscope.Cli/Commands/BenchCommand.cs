@@ -54,11 +54,11 @@ public static class BenchCommand
     }
 
     /// <summary>The --preset and --batch-size options of a model benchmark.</summary>
-    static (Option<string> preset, Option<int> batch) ModelOptions(string preset, int batch, string unit) => (
+    internal static (Option<string> preset, Option<int> batch) ModelOptions(string preset, int batch, string unit) => (
         new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => preset },
         new Option<int>("--batch-size") { Description = $"images per {unit}", DefaultValueFactory = _ => batch });
 
-    static Option<int> Iters(string unit, int byDefault) =>
+    internal static Option<int> Iters(string unit, int byDefault) =>
         new("--iters") { Description = $"timed repetitions of the {unit} per measurement (median reported)", DefaultValueFactory = _ => byDefault };
 
     static Command Train()

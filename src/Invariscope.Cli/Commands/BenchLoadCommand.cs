@@ -17,9 +17,8 @@ public static class BenchLoadCommand
     {
         var workload = new Option<string>("--workload") { Description = "forward or train", DefaultValueFactory = _ => "forward" };
         workload.CompletionSources.Add("forward", "train");
-        var preset = new Option<string>("--preset") { Description = "architecture", DefaultValueFactory = _ => "vit_micro_patch4_16" };
-        var batch = new Option<int>("--batch-size") { Description = "images per pass or step", DefaultValueFactory = _ => 128 };
-        var iters = new Option<int>("--iters") { Description = "timed repetitions per measurement (median reported)", DefaultValueFactory = _ => 5 };
+        var (preset, batch) = BenchCommand.ModelOptions("vit_micro_patch4_16", 128, "pass or step");
+        var iters = BenchCommand.Iters("pass or step", 5);
         var pairCount = new Option<int>("--pairs") { Description = "quiet/loaded measurement pairs, interleaved (medians reported)", DefaultValueFactory = _ => 3 };
         var command = new Command("load",
             "Throughput with one competing CPU-bound process (a busy loop this command starts and stops) as a ratio to without it, in one run. " +

@@ -56,8 +56,7 @@ public sealed class BenchWorkload : IDisposable
             using (NewDisposeScope()) _once();
             times.Add(clock.Elapsed.TotalSeconds);
         }
-        times.Sort();
-        return times[times.Count / 2];
+        return Pairs.Median(times);
     }
 
     /// <inheritdoc/>

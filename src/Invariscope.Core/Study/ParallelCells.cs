@@ -64,11 +64,10 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
     /// Runs every cell of <paramref name="plan"/> that is not in <paramref name="done"/>; returns the report's result
     /// and, per stage, the seconds its cells ran (summed over workers).
     /// </summary>
-    public (ReportResult? report, IReadOnlyDictionary<string, double> cellSeconds) Run(StudyPlan plan, IReadOnlySet<string> done,
-        Func<Cell, string> group, Func<Cell, string> stage, Func<Cell, string> describe, CancellationToken cancel)
+    public (ReportResult? report, IReadOnlyDictionary<string, double> cellSeconds) Run(StudyPlan plan, IReadOnlySet<string> done, CancellationToken cancel)
     {
         foreach (var id in done) _done.Add(id);
-        var groups = plan.Cells.Select(group).Distinct().ToList();
+        var groups = plan.Cells.Select(StudyRunner.Group).Distinct().ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var restore = (threads: get_num_threads(), governed: CpuGovernor.Enabled);
         CpuGovernor.Disable(); // the count is fixed per worker now; the governor reads and sets only the main thread's
@@ -76,7 +75,7 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
         callbacks.Log($"{Jobs} cells at a time, {ThreadsPerJob} thread{(ThreadsPerJob == 1 ? "" : "s")} each (--jobs)");
         try
         {
-            var workers = Enumerable.Range(0, Jobs).Select(w => new Thread(() => Work(plan, groups, group, stage, describe, stop), 16 << 20)
+            var workers = Enumerable.Range(0, Jobs).Select(w => new Thread(() => Work(plan, groups, stop), 16 << 20)
             { Name = $"invariscope cell worker {w}", IsBackground = true }).ToList();
             workers.ForEach(t => t.Start());
             workers.ForEach(t => t.Join());
@@ -91,8 +90,7 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
         return (_report, _cellSeconds);
     }
 
-    void Work(StudyPlan plan, List<string> groups, Func<Cell, string> group, Func<Cell, string> stage, Func<Cell, string> describe,
-        CancellationTokenSource stop)
+    void Work(StudyPlan plan, List<string> groups, CancellationTokenSource stop)
     {
         Cell? current = null;
         // each log line names its cell, as two cells' lines interleave; the training bars carry the run in their phase
@@ -106,12 +104,12 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
             using var cells = new StudyCells(config, root, device, mine);
             CellKind? previous = null;
             string? lastGroup = null;
-            while (Take(plan, groups, group, stage, describe, lastGroup, stop.Token) is { } cell)
+            while (Take(plan, groups, lastGroup, stop.Token) is { } cell)
             {
                 current = cell;
                 if (previous is { } p && p != cell.Kind) cells.Release(p);
                 previous = cell.Kind;
-                lastGroup = group(cell);
+                lastGroup = StudyRunner.Group(cell);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 bool ok = false;
                 try
@@ -119,7 +117,7 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
                     if (cells.Run(cell, stop.Token, done: false) is ReportResult r) lock (_gate) _report = r;
                     ok = true;
                 }
-                finally { Finish(cell, stage(cell), clock.Elapsed.TotalSeconds, ok); }
+                finally { Finish(cell, StudyRunner.Stage(cell), clock.Elapsed.TotalSeconds, ok); }
                 current = null;
             }
         }
@@ -136,8 +134,7 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
     }
 
     /// <summary>The next cell for a worker, waiting while every remaining cell waits on a running one; null when none is left.</summary>
-    Cell? Take(StudyPlan plan, List<string> groups, Func<Cell, string> group, Func<Cell, string> stage, Func<Cell, string> describe,
-        string? lastGroup, CancellationToken stop)
+    Cell? Take(StudyPlan plan, List<string> groups, string? lastGroup, CancellationToken stop)
     {
         lock (_gate)
         {
@@ -150,12 +147,12 @@ public sealed class ParallelCells(StudyConfig config, string root, Device device
                 var ready = left.Where(c => c.DependsOn.All(_done.Contains)).ToList();
                 if (ready.Count > 0)
                 {
-                    var cell = ready.FirstOrDefault(c => group(c) == lastGroup) ?? ready[0];
+                    var cell = ready.FirstOrDefault(c => StudyRunner.Group(c) == lastGroup) ?? ready[0];
                     _running.Add(cell.Id);
-                    if (_startedGroups.Add(group(cell)))
+                    if (_startedGroups.Add(StudyRunner.Group(cell)))
                     {
-                        var eta = _left.Describe(plan.Cells.Where(c => !_done.Contains(c.Id)).Select(stage), Jobs);
-                        callbacks.Log($"[{groups.IndexOf(group(cell)) + 1}/{groups.Count}] {describe(cell)}{(eta is null ? "" : $" ({eta})")}");
+                        var eta = _left.Describe(plan.Cells.Where(c => !_done.Contains(c.Id)).Select(StudyRunner.Stage), Jobs);
+                        callbacks.Log($"[{groups.IndexOf(StudyRunner.Group(cell)) + 1}/{groups.Count}] {StudyRunner.Describe(cell)}{(eta is null ? "" : $" ({eta})")}");
                     }
                     return cell;
                 }

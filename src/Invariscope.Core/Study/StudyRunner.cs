@@ -53,7 +53,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
         log((jobs > 1 ? $"time by stage (this invocation, cell-seconds on {jobs} workers, {clock.Elapsed.TotalSeconds:F0} s in all): "
                 : "time by stage (this invocation; a resumed stage counts only what was left): ") +
             string.Join(", ", times.Select(t => $"{t.Key} {t.Value:F0} s")));
-        var (results, statistics) = (jobs > 1 ? null : cells.Statistics.Last) ?? cells.Statistics.Load();
+        var (results, statistics) = cells.Statistics.Last ?? cells.Statistics.Load(); // no Last when workers ran the statistics
         return new StudyOutcome(results, statistics, report!.Html);
     }
 
@@ -61,7 +61,7 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
     {
         var done = Plan.Cells.Where(cells.IsDone).Select(c => c.Id).ToHashSet();
         if (done.Count > 0) callbacks.Log($"{done.Count} of {Plan.Cells.Count} cells already done");
-        var (report, seconds) = new ParallelCells(config, Root, device, callbacks, jobs).Run(Plan, done, Group, Stage, Describe, cancel);
+        var (report, seconds) = new ParallelCells(config, Root, device, callbacks, jobs).Run(Plan, done, cancel);
         return (report ?? (done.Contains(CellIds.Report) ? cells.Run(Plan[CellIds.Report], cancel, done: true) as ReportResult : null), seconds);
     }
 
@@ -117,17 +117,17 @@ public sealed class StudyRunner(StudyConfig config, string root, Device device, 
     }
 
     /// <summary>Cells logged under one header: a run's training, robustness or analysis, a start's inversions, statistics, report.</summary>
-    static string Group(Cell c) => $"{c.Kind}/{c.Run?.Dir ?? c.Start?.Name}";
+    internal static string Group(Cell c) => $"{c.Kind}/{c.Run?.Dir ?? c.Start?.Name}";
 
     /// <summary>The "time by stage" bucket of a cell.</summary>
-    static string Stage(Cell c) => c.Kind switch
+    internal static string Stage(Cell c) => c.Kind switch
     {
         CellKind.Train => c.Run!.Setting is null ? "pretraining" : "training",
         CellKind.Inversion => "inversions",
         var kind => CellIds.Name(kind),
     };
 
-    static string Describe(Cell c) => c.Kind switch
+    internal static string Describe(Cell c) => c.Kind switch
     {
         CellKind.Train => c.Run!.Setting is null ? "pretraining" : $"{c.Run.Name}: training",
         CellKind.Robustness => $"{c.Run!.Name}: accuracy per epoch (clean, OOD, corruptions)",
