@@ -62,8 +62,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         // not in the model: micro ViT forward 1.03x, train step 1.00x, STIR 0.95x (1 thread, interleaved; issue 16). On
         // CUDA the fused (flash) kernel wins. On the CPU q, k, v are made contiguous once and split with unbind: indexing
         // the permuted view three times made each bmm copy its operand and the backward fill and add three full-size
-        // zero tensors (select's backward); unbind's is one stack. Same numbers, the attention core 0.90x the time
-        // at STIR's micro shapes (scripts/profile/block_parts.sh).
+        // zero tensors (select's backward); unbind's is one stack. Same numbers, the qkv projection and attention
+        // core 0.90x the time at STIR's micro shapes (scripts/profile/block_parts.sh).
         Tensor y;
         if (x.device_type == DeviceType.CUDA)
         {
